@@ -40,7 +40,7 @@ def detect_accelerator() -> dict[str, object]:
     return {"kind": kind, "names": names, "note": note}
 
 
-def device_summary(verbose: bool = True) -> dict[str, object]:
+def summary(verbose: bool = True) -> dict[str, object]:
     """Collect versions, accelerator, thread counts and the book's settings.
 
     Parameters

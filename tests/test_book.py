@@ -1,0 +1,78 @@
+"""The book's invariants: every notebook is a synced pair, listed once in _toc.yml, stored
+without outputs, and no chapter file would be collected by pytest as a test module."""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+SOURCES = sorted(BOOK.glob("*.py"))
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = []
+    for part in toc.get("parts", []):
+        for chapter in part.get("chapters") or []:
+            files.append(chapter["file"])
+            files += [section["file"] for section in chapter.get("sections", [])]
+    return files
+
+
+def cells(notebook) -> list[tuple]:
+    return [
+        (cell.cell_type, cell.source.strip(), tuple(cell.metadata.get("tags", [])),
+         cell.metadata.get("jupyter", {}).get("source_hidden", False))
+        for cell in notebook.cells
+    ]  # fmt: skip
+
+
+def test_there_are_chapters():
+    assert SOURCES, "book/ holds no chapter"
+    assert {p.stem for p in SOURCES} == {p.stem for p in NOTEBOOKS}, (
+        "every book/X.py needs its book/X.ipynb and back: run `jupytext --to ipynb book/X.py`"
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_pair_is_in_sync(source):
+    notebook = source.with_suffix(".ipynb")
+    from_py, from_ipynb = jupytext.read(source), jupytext.read(notebook)
+    assert cells(from_py) == cells(from_ipynb), (
+        f"{notebook.name} differs from {source.name}: edit the .py, then run "
+        f"`jupytext --to ipynb --update book/{source.name}`"
+    )
+    assert from_py.metadata.get("kernelspec", {}).get("name") == "python3", (
+        f"{source.name} needs a python3 kernelspec in its header"
+    )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(notebook):
+    stored = nbformat.read(notebook, as_version=4)
+    with_outputs = [i for i, c in enumerate(stored.cells) if c.get("outputs")]
+    counted = [i for i, c in enumerate(stored.cells) if c.get("execution_count")]
+    assert not with_outputs and not counted, (
+        f"{notebook.name} holds outputs in cells {with_outputs or counted}: "
+        f"strip them (`jupyter nbconvert --clear-output --inplace book/{notebook.name}`)"
+    )
+
+
+def test_every_notebook_is_in_the_toc_exactly_once():
+    listed = toc_files()
+    for notebook in NOTEBOOKS:
+        entry = f"book/{notebook.stem}"
+        assert listed.count(entry) == 1, f"{entry} appears {listed.count(entry)} times in _toc.yml"
+    for entry in listed:
+        assert (ROOT / f"{entry}.ipynb").exists() or (ROOT / f"{entry}.md").exists(), (
+            f"_toc.yml lists {entry}, which does not exist"
+        )
+
+
+def test_no_chapter_is_named_like_a_test_module():
+    assert not [p.name for p in SOURCES if p.name.startswith("test_")]
