@@ -137,3 +137,22 @@ def worst_classified(
          "p_true": p_true[order]},
         index=pd.Index(order, name="sample"),
     )  # fmt: skip
+
+
+def model_report(model, x_test, y_test, *, name: str, train_seconds: float) -> dict:
+    """One row of a chapter's results table for a trained Keras classifier.
+
+    Returns ``name``, ``parameters``, ``test_loss`` (the model's compiled loss),
+    ``accuracy``, ``macro_f1`` and ``train_s``; ``pandas.DataFrame(rows)`` makes the table.
+    """
+    if len(x_test) != len(y_test):
+        raise ValueError(f"x_test has {len(x_test)} samples but y_test has {len(y_test)}")
+    loss = model.evaluate(x_test, y_test, verbose=0, return_dict=True)["loss"]
+    probabilities = model.predict(x_test, verbose=0)
+    return {
+        "name": name,
+        "parameters": int(model.count_params()),
+        "test_loss": float(loss),
+        **scores(y_test, probabilities),
+        "train_s": round(float(train_seconds), 1),
+    }
