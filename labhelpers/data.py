@@ -396,7 +396,8 @@ def make_standin(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 
     def images(n: int):
         labels = rng.integers(0, len(spec["classes"]), size=n)
         shifts = rng.integers(-2, 3, size=(n, 2))
-        out = np.stack([np.roll(templates[c], tuple(s), axis=(0, 1)) for c, s in zip(labels, shifts)])
+        out = np.stack([np.roll(templates[c], tuple(shift), axis=(0, 1))
+                        for c, shift in zip(labels, shifts)])  # fmt: skip
         out = np.clip(out + rng.normal(0, 0.25, size=out.shape), 0, 1)
         out = (out * 255).astype(np.uint8).reshape((n, *shape))
         return out, labels.astype(np.uint8).reshape((n, *spec["label_shape"]))
@@ -491,6 +492,10 @@ def load_dataset(
             f"{data_home()} (set {DATA_HOME_ENV} to move it)."
         )
     full_sizes = (len(train[0]), len(test[0]))
+    for argument, wanted, available in (("n_train", n_train, full_sizes[0]),
+                                        ("n_test", n_test, full_sizes[1])):  # fmt: skip
+        if wanted is not None and wanted > available and verbose:
+            print(f"Note: {argument}={wanted:,} asked, but only {available:,} are available.")
     train, test = _subset(train, n_train), _subset(test, n_test)
     if kind == "real" and (len(train[0]), len(test[0])) != full_sizes:
         kind = "real subset"
@@ -508,7 +513,7 @@ def load_mnist(n_train: int | None = None, n_test: int | None = None, **kwargs) 
 def load_fashion_mnist(
     n_train: int | None = None, n_test: int | None = None, **kwargs
 ) -> LoadedData:
-    """Fashion-MNIST, like ``keras.datasets.fashion_mnist.load_data()``; see :func:`load_dataset`."""
+    """Fashion-MNIST, like ``keras.datasets.fashion_mnist.load_data()``; see load_dataset."""
     return load_dataset("fashion_mnist", n_train, n_test, **kwargs)
 
 

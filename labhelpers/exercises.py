@@ -97,6 +97,8 @@ def _problem(answer, expected, rtol: float, atol: float) -> str | None:
         return None if answer.strip().lower() == expected.strip().lower() else (
             f"is {answer!r}, which is not the expected answer"
         )
-    if isinstance(expected, (tuple, list)) and len(answer) != len(expected):
-        return f"has {len(answer)} items, but it should have {len(expected)}"
+    if isinstance(expected, (tuple, list)):
+        if len(answer) != len(expected):
+            return f"has {len(answer)} items, but it should have {len(expected)}"
+        answer, expected = tuple(answer), tuple(expected)
     return None if answer == expected else f"is {_show(answer)}, which is not the expected answer"

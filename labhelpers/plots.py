@@ -124,7 +124,7 @@ def _as_images(images) -> np.ndarray:
 
 
 def _label_titles(labels, predictions, class_names):
-    """Titles "label" or "true→predicted", coloured red where the prediction is wrong."""
+    """Titles "label" or "true / →predicted", red where the prediction is wrong."""
     true = as_labels(labels, "labels") if labels is not None else None
     pred = as_labels(predictions, "predictions") if predictions is not None else None
     present = np.concatenate([a for a in (true, pred) if a is not None])
@@ -132,7 +132,7 @@ def _label_titles(labels, predictions, class_names):
     if true is None or pred is None:
         shown = true if true is not None else pred
         return [names[i] for i in shown], ["black"] * len(shown)
-    titles = [f"{names[t]}→{names[p]}" for t, p in zip(true, pred)]
+    titles = [f"{names[t]}\n→{names[p]}" for t, p in zip(true, pred)]
     return titles, ["black" if t == p else "red" for t, p in zip(true, pred)]
 
 
@@ -228,8 +228,8 @@ def worst_classified_images(images, probabilities, y_true, k=10, class_names=Non
                             ax=None):  # fmt: skip
     """Draw the ``k`` images whose true class got the lowest probability.
 
-    Each title reads "true→predicted" over "p=probability of the true class". Returns the
-    Axes; the table behind it is :func:`labhelpers.evaluate.worst_classified`.
+    Each title reads the true class, "→predicted" and the probability of the true class.
+    Returns the Axes; the table behind it is :func:`labhelpers.evaluate.worst_classified`.
     """
     pictures = np.asarray(images)
     table = worst_classified(probabilities, y_true, k=k, class_names=class_names)
@@ -238,7 +238,7 @@ def worst_classified_images(images, probabilities, y_true, k=10, class_names=Non
             f"images has {len(pictures)} entries but probabilities has "
             f"{len(np.asarray(probabilities))}"
         )
-    titles = [f"{row.true}→{row.predicted}\np={row.p_true:.3f}" for row in table.itertuples()]
+    titles = [f"{row.true}\n→{row.predicted}\np={row.p_true:.3f}" for row in table.itertuples()]
     ax = image_grid(pictures[table.index.to_numpy()], titles=titles, ncols=ncols, ax=ax)
     ax.set_title(f"the {len(table)} worst-classified images (true→predicted)")
     return ax

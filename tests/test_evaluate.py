@@ -1,0 +1,138 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from labhelpers import evaluate
+
+Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 2])
+Y_PRED = np.array([0, 0, 1, 1, 1, 2, 2, 0, 0, 1])
+
+
+def test_as_labels_accepts_every_label_layout():
+    expected = np.array([2, 0, 1])
+    for given_labels in (expected, expected.reshape(-1, 1), np.eye(3)[expected],
+                         np.eye(3)[expected] * 0.8 + 0.05, [2.0, 0.0, 1.0]):  # fmt: skip
+        np.testing.assert_array_equal(evaluate.as_labels(given_labels), expected)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (np.array([]), ValueError, "y must be a non-empty"),
+        (np.array([0.5, 1.0]), ValueError, "whole-number"),
+        (np.array([-1, 2]), ValueError, "negative label"),
+        (np.array(["a", "b"]), TypeError, "integer class labels"),
+        (np.array([[0.2, np.nan], [0.5, 0.5]]), ValueError, "NaN"),
+        (np.zeros((2, 3, 4)), ValueError, "must be labels"),
+        (np.array([1.0, np.nan]), TypeError, "integer class labels"),
+    ],
+)
+def test_as_labels_rejects_bad_input_by_name(bad, error, message):
+    with pytest.raises(error, match=message):
+        evaluate.as_labels(bad)
+
+
+def test_scores():
+    result = evaluate.scores(Y_TRUE, Y_PRED)
+    assert result["accuracy"] == pytest.approx(0.6)
+    # per-class F1: 0 -> 2*2/(3+4)=4/7, 1 -> 2*2/(2+4)=2/3, 2 -> 2*2/(5+2)=4/7
+    assert result["macro_f1"] == pytest.approx((4 / 7 + 2 / 3 + 4 / 7) / 3)
+
+
+def test_mismatched_lengths_are_refused():
+    with pytest.raises(ValueError, match="y_true has 10 labels but y_pred has 3"):
+        evaluate.scores(Y_TRUE, [0, 1, 2])
+
+
+def test_per_class_report_names_classes_and_counts_support():
+    table = evaluate.per_class_report(Y_TRUE, Y_PRED, class_names=["cat", "dog", "bird"])
+    assert list(table.index[:3]) == ["cat", "dog", "bird"]
+    assert table.loc["cat", "recall"] == pytest.approx(2 / 3)
+    assert table.loc["dog", "precision"] == pytest.approx(2 / 4)
+    assert table.loc["bird", "support"] == 5
+    assert "macro avg" in table.index
+
+
+def test_too_few_class_names_is_an_error():
+    with pytest.raises(ValueError, match="class_names has 2 names but the labels go up to 2"):
+        evaluate.per_class_report(Y_TRUE, Y_PRED, class_names=["cat", "dog"])
+
+
+def test_most_confused_pairs_ranks_mistakes():
+    table = evaluate.most_confused_pairs(Y_TRUE, Y_PRED, k=3)
+    assert list(table.itertuples(index=False, name=None))[0] == ("2", "0", 2, 0.4)
+    assert set(map(tuple, table[["true", "predicted"]].values)) == {("2", "0"), ("2", "1"),
+                                                                     ("0", "1")}  # fmt: skip
+    assert table["count"].is_monotonic_decreasing
+
+
+def test_most_confused_pairs_of_a_perfect_classifier_is_empty():
+    table = evaluate.most_confused_pairs(Y_TRUE, Y_TRUE)
+    assert isinstance(table, pd.DataFrame) and table.empty
+
+
+def test_worst_classified_orders_by_probability_of_the_true_class():
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.45, 0.55]])
+    y_true = np.array([0, 0, 1, 1])
+    table = evaluate.worst_classified(probabilities, y_true, k=3, class_names=["a", "b"])
+    assert list(table.index) == [1, 2, 3]
+    assert list(table["p_true"]) == pytest.approx([0.2, 0.4, 0.55])
+    assert list(table["predicted"]) == ["b", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "y_true", "k", "message"),
+    [
+        (np.ones((3, 2)) / 2, [0, 1], 1, "3 rows but y_true has 2"),
+        (np.ones((2, 2)) / 2, [0, 2], 1, "label 2 but probabilities has only 2"),
+        (np.ones(4), [0, 1, 0, 1], 1, "shape \\(n, n_classes\\)"),
+        (np.ones((2, 2)) / 2, [0, 1], 0, "k must be a positive integer"),
+    ],
+)
+def test_worst_classified_bad_input(probabilities, y_true, k, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate.worst_classified(probabilities, y_true, k=k)
+
+
+def test_model_report_row():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x = np.random.rand(40, 4).astype("float32")
+    y = (x[:, 0] > 0.5).astype(int)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    row = evaluate.model_report(model, x, y, name="tiny", train_seconds=1.234)
+    assert row["name"] == "tiny" and row["parameters"] == 10 and row["train_s"] == 1.2
+    assert 0 <= row["accuracy"] <= 1 and np.isfinite(row["test_loss"])
+    expected = evaluate.scores(y, model.predict(x, verbose=0))
+    assert row["accuracy"] == pytest.approx(expected["accuracy"])
+    with pytest.raises(ValueError, match="x_test has 40 samples but y_test has 3"):
+        evaluate.model_report(model, x, y[:3], name="tiny", train_seconds=0)
+
+
+labels = hnp.arrays(np.int64, st.integers(1, 60), elements=st.integers(0, 5))
+
+
+@given(labels, st.integers(0, 2**32 - 1))
+def test_properties_of_scores_and_confusions(y_true, seed):
+    y_pred = np.random.default_rng(seed).integers(0, 6, len(y_true))
+    result = evaluate.scores(y_true, y_pred)
+    assert 0 <= result["accuracy"] <= 1 and 0 <= result["macro_f1"] <= 1
+    assert evaluate.scores(y_true, y_true)["accuracy"] == 1.0
+    pairs = evaluate.most_confused_pairs(y_true, y_pred, k=100)
+    assert pairs["count"].sum() == int((y_true != y_pred).sum())
+
+
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(2, 6)),
+                  elements=st.floats(0, 1)), st.integers(1, 40))  # fmt: skip
+def test_properties_of_worst_classified(probabilities, k):
+    y_true = np.arange(len(probabilities)) % probabilities.shape[1]
+    table = evaluate.worst_classified(probabilities, y_true, k=k)
+    assert len(table) == min(k, len(probabilities))
+    assert table["p_true"].is_monotonic_increasing
+    p_true = probabilities[np.arange(len(y_true)), y_true]
+    assert table["p_true"].iloc[0] == p_true.min()
