@@ -216,6 +216,19 @@ assert test_accuracy > bar, f"accuracy {test_accuracy:.1%} is below {bar:.0%}: s
 print(f"✅ above the {bar:.0%} bar for this mode")
 
 # %% [markdown]
+# Every chapter ends its experiments with a `headline`: its main result in one line, which
+# the book's benchmark (`benchmarks/run.py`) collects for all chapters.
+
+# %%
+headline = {
+    "metric": "test accuracy, tiny MLP, 1 epoch",
+    "value": test_accuracy,
+    "dataset": mnist.describe(),
+    "report_best": None,  # no report trained this network
+}
+headline
+
+# %% [markdown]
 # The predictions, in red where the network was wrong:
 
 # %%

@@ -1,0 +1,184 @@
+"""Run chapters in full mode, as a student would, and record what they reach and cost.
+
+The chapters are executed as they are (the same notebooks, not copies of their code), one
+kernel each, with ``LAB_QUICK=0``. Each chapter ends by defining a dict ``headline`` (its
+main metric, the dataset it really used, the reports' best figure); an extra cell appended
+here prints it with the kernel's peak memory, device and versions.
+
+Usage::
+
+    python benchmarks/run.py                     # every chapter listed in _toc.yml
+    python benchmarks/run.py 05_cnn_mnist        # some chapters (file stems)
+    python benchmarks/run.py --suite             # also time the quick test suite and site build
+
+Rows are merged by chapter into ``benchmarks/results.json``; ``benchmarks/RESULTS.md`` is
+rewritten from it each time, so chapters can be measured one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_JSON = ROOT / "benchmarks" / "results.json"
+RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
+MARKER = "BENCHMARK_JSON "
+PROBE = f"""
+import json as _json, platform as _platform, resource as _resource
+import keras as _keras, tensorflow as _tf
+from labhelpers import device as _device
+print({MARKER!r} + _json.dumps({{
+    "headline": globals().get("headline", {{}}),
+    "peak_rss_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "device": _device.detect_accelerator()["kind"],
+    "versions": f"TF {{_tf.__version__}}, Keras {{_keras.__version__}}, "
+                f"Python {{_platform.python_version()}}",
+}}, default=float))
+"""
+
+
+def toc_chapters() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [
+        Path(chapter["file"]).name
+        for part in toc.get("parts", [])
+        for chapter in part.get("chapters") or []
+        if chapter["file"].startswith("book/")
+    ]
+
+
+def run_chapter(stem: str, timeout: int) -> dict:
+    """Execute ``book/<stem>.ipynb`` in full mode and return its row."""
+    notebook = nbformat.read(ROOT / "book" / f"{stem}.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
+    os.environ["LAB_QUICK"] = "0"
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "book")}},
+    )  # fmt: skip
+    started = time.perf_counter()
+    client.execute()
+    wall = time.perf_counter() - started
+    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if "text" in o)
+    probe = json.loads(printed.split(MARKER, 1)[1].splitlines()[0])
+    headline = probe["headline"]
+    return {
+        "chapter": stem,
+        "dataset": headline.get("dataset", "?"),
+        "metric": headline.get("metric", "?"),
+        "value": headline.get("value"),
+        "report_best": headline.get("report_best"),
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": round(probe["peak_rss_mb"]),
+        "device": probe["device"],
+        "cpu_cores": os.cpu_count(),
+        "versions": probe["versions"],
+        "date": date.today().isoformat(),
+    }
+
+
+def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env},
+                            capture_output=True, text=True)  # fmt: skip
+    wall = time.perf_counter() - started
+    tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
+    return {"chapter": name, "metric": "wall time", "value": None, "wall_s": round(wall, 1),
+            "ok": result.returncode == 0, "summary": tail[0][:120],
+            "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}  # fmt: skip
+
+
+def suite_rows() -> list[dict]:
+    bin_dir = Path(sys.executable).parent
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+              "--nbval-lax", "--nbval-current-env", "tests", "book"]  # fmt: skip
+    shutil.rmtree(ROOT / "_build" / "bench-quick", ignore_errors=True)
+    build = [str(bin_dir / "jupyter-book"), "build", ".", "--path-output", "_build/bench-quick"]
+    return [
+        time_command("(quick test suite)", pytest, {"LAB_QUICK": "1"}),
+        time_command("(quick site build)", build, {"LAB_QUICK": "1"}),
+    ]
+
+
+def fmt(value, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def write_markdown(rows: list[dict]) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python benchmarks/run.py` (do not edit the tables by hand). Each chapter",
+        "ran in full mode (`LAB_QUICK=0`), as a student runs it. `value` is the chapter's main",
+        "metric on the data it really used; `report best` is the best figure of the lab",
+        "reports (`../shared/BOOK_SPEC.md`). Peak memory is the kernel's resident set.",
+        "",
+        "| chapter | dataset used | metric | value | report best | wall time | peak memory "
+        "| device | versions | date |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["chapter"].startswith("("):
+            continue
+        lines.append(
+            f"| {row['chapter']} | {row['dataset'].split(', from ')[0]} | {row['metric']} | "
+            f"{fmt(row['value'], '.4g')} | {fmt(row['report_best'], '.4g')} | "
+            f"{row['wall_s'] / 60:.1f} min | {row['peak_rss_mb']:,} MB | "
+            f"{row['device']} ({row['cpu_cores']} cores) | {row['versions']} | {row['date']} |"
+        )
+    suite = [row for row in rows if row["chapter"].startswith("(")]
+    if suite:
+        lines += ["", "## Test suite and site build (quick mode)", "",
+                  "| what | wall time | passed | last line | date |", "|---|---|---|---|---|"]
+        for row in suite:
+            lines.append(f"| {row['chapter']} | {row['wall_s'] / 60:.1f} min | {row['ok']} | "
+                         f"{row['summary']} | {row['date']} |")  # fmt: skip
+    notes = ROOT / "benchmarks" / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    RESULTS_MD.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("chapters", nargs="*", help="file stems in book/ (default: all)")
+    parser.add_argument("--suite", action="store_true", help="time the quick suite and build")
+    parser.add_argument("--no-chapters", action="store_true", help="run no chapter")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    args = parser.parse_args()
+    known = toc_chapters()
+    unknown = [stem for stem in args.chapters if stem not in known]
+    if unknown:
+        parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}")
+    rows = {row["chapter"]: row for row in json.loads(RESULTS_JSON.read_text() or "[]")} \
+        if RESULTS_JSON.exists() else {}  # fmt: skip
+    for stem in [] if args.no_chapters else (args.chapters or known):
+        print(f"running {stem} in full mode ...", flush=True)
+        rows[stem] = run_chapter(stem, args.timeout)
+        print(f"  {rows[stem]['metric']} = {rows[stem]['value']} in {rows[stem]['wall_s']} s")
+        RESULTS_JSON.write_text(json.dumps(list(rows.values()), indent=1) + "\n")
+    if args.suite:
+        for row in suite_rows():
+            rows[row["chapter"]] = row
+            print(f"{row['chapter']}: {row['wall_s']} s, passed={row['ok']}")
+    ordered = sorted(rows.values(), key=lambda r: (r["chapter"].startswith("("), r["chapter"]))
+    RESULTS_JSON.write_text(json.dumps(ordered, indent=1) + "\n")
+    write_markdown(ordered)
+    print(f"wrote {RESULTS_MD.relative_to(ROOT)} on {platform.node()}")
+
+
+if __name__ == "__main__":
+    main()
