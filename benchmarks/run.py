@@ -1,9 +1,9 @@
 """Run chapters in full mode, as a student would, and record what they reach and cost.
 
 The chapters are executed as they are (the same notebooks, not copies of their code), one
-kernel each, with ``LAB_QUICK=0``. Each chapter ends by defining a dict ``headline`` (its
-main metric, the dataset it really used, the reports' best figure); an extra cell appended
-here prints it with the kernel's peak memory, device and versions.
+kernel each, with ``LAB_QUICK=0``, by :func:`labhelpers.notebooks.run_chapter`. Each chapter
+defines a dict ``headline`` (its main metric, the dataset it really used, the reports' best
+figure), collected with the kernel's peak memory, device and versions.
 
 Usage::
 
@@ -28,28 +28,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-import nbformat
 import yaml
-from nbclient import NotebookClient
+
+from labhelpers import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
-MARKER = "BENCHMARK_JSON "
-PROBE = f"""
-import json as _json, platform as _platform, resource as _resource
-import keras as _keras, tensorflow as _tf
-from labhelpers import device as _device
-print({MARKER!r} + _json.dumps({{
-    "headline": globals().get("headline", {{}}),
-    "peak_rss_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "device": _device.detect_accelerator()["kind"],
-    "versions": f"TF {{_tf.__version__}}, Keras {{_keras.__version__}}, "
-                f"Python {{_platform.python_version()}}",
-}}, default=float))
-"""
-
-
 def toc_chapters() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [
@@ -62,30 +47,19 @@ def toc_chapters() -> list[str]:
 
 def run_chapter(stem: str, timeout: int) -> dict:
     """Execute ``book/<stem>.ipynb`` in full mode and return its row."""
-    notebook = nbformat.read(ROOT / "book" / f"{stem}.ipynb", as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
-    os.environ["LAB_QUICK"] = "0"
-    client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3",
-        resources={"metadata": {"path": str(ROOT / "book")}},
-    )  # fmt: skip
-    started = time.perf_counter()
-    client.execute()
-    wall = time.perf_counter() - started
-    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if "text" in o)
-    probe = json.loads(printed.split(MARKER, 1)[1].splitlines()[0])
-    headline = probe["headline"]
+    run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=False, timeout=timeout)
+    headline = run["headline"]
     return {
         "chapter": stem,
         "dataset": headline.get("dataset", "?"),
         "metric": headline.get("metric", "?"),
         "value": headline.get("value"),
         "report_best": headline.get("report_best"),
-        "wall_s": round(wall, 1),
-        "peak_rss_mb": round(probe["peak_rss_mb"]),
-        "device": probe["device"],
+        "wall_s": round(run["wall_s"], 1),
+        "peak_rss_mb": round(run["peak_rss_mb"]),
+        "device": run["device"],
         "cpu_cores": os.cpu_count(),
-        "versions": probe["versions"],
+        "versions": run["versions"],
         "date": date.today().isoformat(),
     }
 
