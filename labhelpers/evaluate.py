@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
+MAX_CLASSES = 1000  # labels are class indices 0..n_classes-1; ImageNet has 1,000 classes
+
 
 def as_labels(y, name: str = "y") -> np.ndarray:
     """Turn labels of shape (n,) or (n, 1), one-hot rows or probability rows into (n,) ints."""
@@ -21,15 +23,20 @@ def as_labels(y, name: str = "y") -> np.ndarray:
         return array.argmax(axis=1)
     if array.ndim != 1:
         raise ValueError(f"{name} must be labels (n,), (n, 1) or scores (n, k); got {array.shape}")
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")
     if not np.issubdtype(array.dtype, np.integer):
-        if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
-            raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinite values")
         if np.any(array != np.round(array)):
             raise ValueError(f"{name} must hold whole-number class labels, got fractions")
-        array = array.astype(np.int64)
     if array.min() < 0:
         raise ValueError(f"{name} holds a negative label ({array.min()}); labels start at 0")
-    return array
+    if array.max() >= MAX_CLASSES:
+        raise ValueError(
+            f"{name} holds label {array.max()}; class labels must be indices below {MAX_CLASSES:,}"
+        )
+    return array.astype(np.int64)
 
 
 def _check_probabilities(probabilities: np.ndarray, name: str) -> None:

@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -70,9 +71,9 @@ def _problem(answer, expected, rtol: float, atol: float) -> str | None:
     if isinstance(expected, numbers.Number) and not isinstance(expected, bool):
         if isinstance(answer, bool) or not isinstance(answer, numbers.Number):
             return f"should be a number, but it is {type(answer).__name__} {_show(answer)}"
-        if not np.isfinite(answer):
-            return f"is {answer}, not a finite number"
-        if np.isclose(answer, expected, rtol=rtol, atol=atol):
+        if isinstance(answer, complex) or not math.isfinite(answer):
+            return f"is {answer}, not a finite real number"
+        if abs(answer - expected) <= atol + rtol * abs(expected):
             return None
         direction = "too small" if answer < expected else "too large"
         return f"is {_show(answer)}, which is {direction}"

@@ -113,8 +113,8 @@ def _as_images(images) -> np.ndarray:
         raise ValueError(
             f"images must have shape (n, h, w), (n, h, w, 1) or (n, h, w, 3); got {array.shape}"
         )
-    if len(array) == 0:
-        raise ValueError("images is empty")
+    if array.size == 0:
+        raise ValueError(f"images is empty (shape {array.shape})")
     array = array.astype(np.float32)
     if not np.all(np.isfinite(array)):
         raise ValueError("images contains NaN or infinite values")

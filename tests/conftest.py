@@ -6,8 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from labhelpers import data
+
+# The machine running the tests may be busy: no per-example deadline.
+settings.register_profile("book", deadline=None, max_examples=60)
+settings.load_profile("book")
 
 
 @pytest.fixture

@@ -27,7 +27,9 @@ def test_as_labels_accepts_every_label_layout():
         (np.array(["a", "b"]), TypeError, "integer class labels"),
         (np.array([[0.2, np.nan], [0.5, 0.5]]), ValueError, "NaN"),
         (np.zeros((2, 3, 4)), ValueError, "must be labels"),
-        (np.array([1.0, np.nan]), TypeError, "integer class labels"),
+        (np.array([1.0, np.nan]), ValueError, "NaN or infinite"),
+        (np.array([True, False]), TypeError, "integer class labels"),
+        (np.array([3, 10**12]), ValueError, "class labels must be indices below 1,000"),
     ],
 )
 def test_as_labels_rejects_bad_input_by_name(bad, error, message):

@@ -28,6 +28,11 @@ def test_wrong_number_says_which_way_and_hints_without_revealing(capsys):
     assert "too large" in verdict(capsys, 9, 3)[1]
 
 
+def test_huge_and_complex_numbers_are_judged_not_crashed(capsys):
+    assert "too small" in verdict(capsys, -(2**70), 7)[1]
+    assert "not a finite real number" in verdict(capsys, 1 + 2j, 7)[1]
+
+
 def test_tolerance_for_floats(capsys):
     assert verdict(capsys, 0.30000001, 0.3)[0] is True
     assert verdict(capsys, 0.31, 0.3, atol=0.02)[0] is True
@@ -39,7 +44,7 @@ def test_tolerance_for_floats(capsys):
     [
         ("238510", 238_510, "should be a number, but it is str"),
         (True, 1, "should be a number, but it is bool"),
-        (float("nan"), 1.0, "not a finite number"),
+        (float("nan"), 1.0, "not a finite real number"),
         (np.zeros(3), np.zeros(4), "has shape (3,), but it should have shape (4,)"),
         (np.array([1, 2, 9]), np.array([1, 2, 3]), "differs from the expected values in 1 of 3"),
         (np.array(["a"]), np.array([1.0]), "should hold numbers"),
