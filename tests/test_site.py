@@ -54,6 +54,7 @@ CONSOLE_ALLOWLIST = [
     re.compile(r"Got invalid theme mode: \. Resetting to auto\."),
 ]
 SERIOUS = ("serious", "critical")
+TIMEOUT_MS = int(os.environ.get("LAB_SITE_TIMEOUT_MS", "120000"))
 
 
 def _load_build_tool():
@@ -166,6 +167,10 @@ class Visit:
     def __init__(self, browser, base_url: str):
         self.base_url = base_url
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # Generous: on a busy 2-core machine a chapter page can take more than the
+        # default 30 s to load and lay out.
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.set_default_navigation_timeout(TIMEOUT_MS)
         self.blocked: list[str] = []
         self.context.route("**/*", self._only_local)
         self.page = self.context.new_page()
