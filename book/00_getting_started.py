@@ -255,7 +255,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (784 * 32 + 32) + (32 * 10 + 10)
 assert exercises.check(solution, model.count_params(), what="the number of parameters")
 

@@ -1,8 +1,9 @@
 """Self-checks for the "Your turn" cells: they say in words what is wrong, never a bare assert.
 
-A check prints one line and returns True or False, so a wrong answer never stops "Run all":
+A check prints one line and returns a verdict that is truthy when the answer is right, so a
+wrong answer never stops "Run all", and ``assert check(...)`` works in solution cells:
 
->>> check(238_510, 238_510, what="the number of parameters")
+>>> bool(check(238_510, 238_510, what="the number of parameters"))
 ✅ Right: the number of parameters is 238,510.
 True
 """
@@ -13,6 +14,25 @@ import math
 import numbers
 
 import numpy as np
+
+
+class Verdict:
+    """The result of a check: truthy when the answer is right.
+
+    It shows nothing as a notebook cell's last value (the printed line says it all).
+    """
+
+    def __init__(self, right: bool):
+        self.right = bool(right)
+
+    def __bool__(self) -> bool:
+        return self.right
+
+    def __repr__(self) -> str:
+        return f"Verdict(right={self.right})"
+
+    def _ipython_display_(self) -> None:
+        """Display nothing in IPython/Jupyter."""
 
 
 def _show(value) -> str:
@@ -31,7 +51,7 @@ def check(
     rtol: float = 1e-6,
     atol: float = 0.0,
     hint: str | None = None,
-) -> bool:
+) -> Verdict:
     """Compare a student's answer with the expected one and say what is wrong, if anything.
 
     Parameters
@@ -49,21 +69,21 @@ def check(
 
     Returns
     -------
-    bool
-        True when the answer is right.
+    Verdict
+        Truthy when the answer is right; displays nothing in a notebook.
     """
     if answer is None or answer is Ellipsis:
         print(f"⏳ Not answered yet: replace the placeholder with {what}.")
-        return False
+        return Verdict(False)
     problem = _problem(answer, expected, rtol, atol)
     if problem is None:
         print(f"✅ Right: {what} is {_show(answer)}.")
-        return True
+        return Verdict(True)
     message = f"❌ Not yet: {what} {problem}."
     if hint:
         message += f" Hint: {hint}"
     print(message)
-    return False
+    return Verdict(False)
 
 
 def _problem(answer, expected, rtol: float, atol: float) -> str | None:

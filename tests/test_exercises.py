@@ -6,7 +6,8 @@ from labhelpers import exercises
 
 def verdict(capsys, *args, **kwargs):
     result = exercises.check(*args, **kwargs)
-    return result, capsys.readouterr().out.strip()
+    assert isinstance(result, exercises.Verdict)
+    return bool(result), capsys.readouterr().out.strip()
 
 
 def test_right_number(capsys):
@@ -62,3 +63,11 @@ def test_arrays_tuples_and_strings_that_match(capsys):
     assert verdict(capsys, np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]))[0]
     assert verdict(capsys, [28, 28, 1], (28, 28, 1))[0]
     assert verdict(capsys, " Same ", "same")[0]
+
+
+def test_a_verdict_shows_nothing_as_a_cells_last_value():
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(exercises.check(1, 2))
+    assert data == {}
+    assert repr(exercises.Verdict(True)) == "Verdict(right=True)"
