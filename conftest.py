@@ -12,7 +12,6 @@ import os
 
 os.environ.setdefault("LAB_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 collect_ignore_glob = ["_build/*", "**/_build/*", ".venv/*"]
 
