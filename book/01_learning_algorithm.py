@@ -24,9 +24,11 @@
 # - categorical versus binary cross-entropy, and which one belongs after a softmax;
 # - how SGD, momentum, RMSprop and Adam walk down the same loss surface.
 #
-# **Prerequisites:** chapter 0; derivatives and the chain rule. **Run time:** about 15 s on
-# a 2-core CPU, in full mode as in quick mode (quick mode trains the small comparison
-# network on fewer images); on a GPU about the same (estimate: the chapter barely trains).
+# **Prerequisites:** chapter 0; derivatives and the chain rule. **Run time:** on a 2-core
+# CPU, about 25 s of CPU time in full mode and 15 s in quick mode, which trains the small
+# comparison network on fewer images (measured on a busy shared machine, where the wall
+# time was 1 to 2 minutes); on a GPU about the same (an estimate: the chapter barely
+# trains).
 
 # %% [markdown]
 # ## The lab question

@@ -25,9 +25,10 @@
 # - to count every model of the lab reports by hand, and to check the count with Keras;
 # - what "capacity" means, and why a deep network can do more with fewer weights.
 #
-# **Prerequisites:** chapter 1 (what the weights are for). **Run time:** about 15 s on a
-# 2-core CPU, the same in quick mode (this chapter trains nothing); the same on a GPU
-# (estimate).
+# **Prerequisites:** chapter 1 (what the weights are for). **Run time:** on a 2-core CPU,
+# about 12 s of CPU time, the same in quick mode: this chapter trains nothing (measured on
+# a busy shared machine, where the wall time was about a minute); the same on a GPU (an
+# estimate).
 
 # %% [markdown]
 # ## The lab questions
