@@ -449,6 +449,10 @@ assert all(np.isfinite(v) and v < start_loss for v in final.values()), "an optim
 # is the usual first choice. The reason 004 gives is an observation, which is fine; we can
 # check it on a model of the same kind (one softmax `Dense` layer, here on MNIST digits)
 # with each optimizer at its Keras default learning rate.
+#
+# The loader prints where the digits come from. Without the real MNIST files, quick mode
+# uses a generated stand-in of the same shape and says so; the numbers are then only a
+# smoke test.
 
 # %%
 mnist = data.load_mnist(n_train=N_TRAIN)
@@ -558,7 +562,8 @@ except ValueError as error:
 # `learning_rate=`, a number for `epsilon` (default `1e-7`), and a learning-rate
 # **schedule** instead of `decay`. Note also that 004 later compiles with
 # `optimizer='adam'` (a string): that makes a fresh Adam with default arguments, not the
-# object it configured.
+# object it configured. Its plots read `history.history['acc']`: with
+# `metrics=["accuracy"]`, as in this book, the key is `"accuracy"`.
 
 # %%
 schedule = keras.optimizers.schedules.InverseTimeDecay(

@@ -335,7 +335,9 @@ plt.show()
 # HOG). The length follows from the settings: a 28 × 28 image cut into cells of
 # 4 × 4 pixels gives $7 \times 7 = 49$ cells; each cell gives a histogram of 8 orientations;
 # with one cell per block, nothing is repeated:
-# $49 \times 8 = 392$. scikit-image agrees, on a real digit:
+# $49 \times 8 = 392$. scikit-image agrees, on a digit (a real one when MNIST is found;
+# without it, quick mode uses a generated stand-in of the same shape, and the loader says
+# so: the length is the same):
 
 # %%
 mnist = data.load_mnist(n_train=10, n_test=10)
