@@ -598,7 +598,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 0.01 / np.sqrt(1 - 0.9)  # ≈ 0.0316, for any gradient g ≠ 0
 assert exercises.check(solution, expected_step, what="the size of RMSprop's first step",
                        rtol=1e-4)  # fmt: skip

@@ -586,7 +586,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 side = params.pool_output_length(params.conv_output_length(28, 3, padding="valid"), 2)  # 13
 solution = params.conv2d_params((3, 3), 1, 16) + params.dense_params(side * side * 16, 10)
 assert exercises.check(solution, your_turn_model.count_params(), what="the number of parameters")
