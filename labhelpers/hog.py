@@ -196,7 +196,7 @@ def features(
     out = np.empty((len(array), length), dtype=np.float32)
     starts = range(0, len(array), batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         starts = tqdm(starts, desc=f"HOG of {len(array):,} images", unit="batch")
     for start in starts:
@@ -301,8 +301,10 @@ def cached_features(
     -------
     ndarray (n, feature_length) of float32
     """
-    if not isinstance(dataset, str) or not dataset or not all(
-        ch.isalnum() or ch in "-_." for ch in dataset
+    if (
+        not isinstance(dataset, str)
+        or not dataset
+        or not all(ch.isalnum() or ch in "-_." for ch in dataset)
     ):
         raise ValueError(
             f"dataset must be a short name of letters, digits, - _ or ., got {dataset!r}"
@@ -347,9 +349,7 @@ def draw(image, orientations: int = 8, pixels_per_cell: int = 4, ax=None):
         picture = picture[..., 0]
     if picture.ndim != 2:
         raise ValueError(f"image must be one grey image (rows, columns), got {picture.shape}")
-    orientations, pixels_per_cell, _ = _check_parameters(
-        orientations, pixels_per_cell, 1, "L2-Hys"
-    )
+    orientations, pixels_per_cell, _ = _check_parameters(orientations, pixels_per_cell, 1, "L2-Hys")
     vector, hog_image = hog(
         picture, orientations=orientations, pixels_per_cell=(pixels_per_cell, pixels_per_cell),
         cells_per_block=(1, 1), visualize=True,
