@@ -25,10 +25,12 @@
 # - to read a confusion matrix, per-class F1 scores and the most-confused digit pairs.
 #
 # **Prerequisites:** chapter 0 (the setup) and chapter 2 (counting parameters).
-# **Run time:** full mode, on a 2-core CPU, about 1.5 minutes with the 8,000 MNIST digits
-# found offline, and about 8 minutes estimated with the full 60,000 (the chapter measures
-# its own training time and prints the estimate); on a GPU, about a minute (an estimate).
-# Quick mode: about 40 s.
+# **Run time:** full mode on a 2-core CPU: with the 8,000 MNIST digits found offline,
+# about 1.5 minutes of CPU time (measured; 5.5 to 7 minutes of wall time on our shared,
+# heavily loaded machine); with the full 60,000, about 10 minutes of CPU time, estimated by
+# scaling the CPU time of an epoch measured on 8,000 images (the chapter prints this
+# estimate), which an idle 2-core machine runs in less wall time since TensorFlow uses
+# both cores. On a GPU: about a minute (an estimate). Quick mode: about 20 s of CPU time.
 
 # %% [markdown]
 # ## The lab question
