@@ -344,7 +344,7 @@ plt.show()
 
 # %%
 clean = clean_train_loss["300 relu + dropout"]
-shown = sorted({1, 2, 3, EPOCHS})
+shown = sorted({e for e in (1, 2, 3, EPOCHS) if e <= EPOCHS})
 by_epoch = pd.DataFrame({
     "training, dropout on (fit)": [last["loss"][e - 1] for e in shown],
     "training images, dropout off": [clean[e - 1] for e in shown],
