@@ -148,5 +148,5 @@ def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str
     ax.set_ylim(max(0.0, lowest - 0.05), 1.0)  # zoom in: the differences are small
     ax.set_ylabel("F1 score")
     ax.set_title("F1 score of each class")
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
