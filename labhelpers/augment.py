@@ -155,6 +155,7 @@ def plot_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
     Axes
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories must be a non-empty dict of name -> history")
@@ -164,6 +165,7 @@ def plot_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
         gap = generalization_gap(history, metric)
         ax.plot(np.arange(1, len(gap) + 1), gap, "o-", color=f"C{index}", label=str(name))
     ax.axhline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"train {metric} − validation {metric}")
     ax.set_title(f"generalisation gap ({metric})")
