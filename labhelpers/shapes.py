@@ -298,3 +298,38 @@ def draw_triangles(images, vertices, predicted=None, ncols: int = 6, ax=None):
         axes[i].set_xlim(-0.5, size - 0.5)
         axes[i].set_ylim(size - 0.5, -0.5)
     return axes
+
+
+PERMUTATIONS_3 = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
+
+
+def vertex_distance(predicted, true, *, match_order: bool = False, size: int = IMAGE_SIZE):
+    """Mean distance, in pixels, between predicted and true vertices of each triangle.
+
+    Parameters
+    ----------
+    predicted, true : (n, 3, 2) or (n, 6), (x, y) in image units
+    match_order : bool
+        Pair the vertices in the best of the 6 orders (the error of the triangle as a
+        shape), instead of first with first, second with second, third with third.
+    size : image side in pixels, to turn image units into pixels
+
+    Returns
+    -------
+    (n,) float array
+    """
+    p = np.asarray(predicted, dtype=np.float64)
+    t = np.asarray(true, dtype=np.float64)
+    if p.shape != t.shape:
+        raise ValueError(f"predicted has shape {p.shape} but true has shape {t.shape}")
+    if p.ndim != 2 or p.shape[1] != 6:
+        if p.ndim != 3 or p.shape[1:] != (3, 2):
+            raise ValueError(f"vertices must have shape (n, 3, 2) or (n, 6), got {p.shape}")
+    if len(p) == 0:
+        raise ValueError("predicted is empty")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(t))):
+        raise ValueError("predicted or true contains NaN or infinite values")
+    p, t = p.reshape(-1, 3, 2), t.reshape(-1, 3, 2)
+    orders = PERMUTATIONS_3 if match_order else ((0, 1, 2),)
+    distances = [np.linalg.norm(p[:, order] - t, axis=-1).mean(axis=1) for order in orders]
+    return np.min(distances, axis=0) * _check_size(size)

@@ -143,3 +143,25 @@ def test_error_messages_name_the_argument():
         shapes.sort_vertices(np.zeros((2, 4, 2)))
     with pytest.raises(ValueError, match="n must be"):
         shapes.make_triangles(-3)
+
+
+def test_vertex_distance_in_pixels_and_order_matching():
+    _, vertices = shapes.make_triangles(8, seed=10)
+    assert np.allclose(shapes.vertex_distance(vertices, vertices), 0)
+    shifted = vertices + np.array([3 / 72, 4 / 72])  # every vertex moved by 5 pixels
+    assert np.allclose(shapes.vertex_distance(shifted, vertices), 5.0, atol=1e-4)
+    swapped = vertices[:, (2, 0, 1)]
+    assert np.all(shapes.vertex_distance(swapped, vertices) > 0)
+    assert np.allclose(shapes.vertex_distance(swapped, vertices, match_order=True), 0)
+    flat = shapes.vertex_distance(shifted.reshape(8, 6), vertices.reshape(8, 6))
+    assert np.allclose(flat, 5.0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "predicted, true",
+    [(np.zeros((2, 3, 2)), np.zeros((3, 3, 2))), (np.zeros((2, 4)), np.zeros((2, 4))),
+     (np.full((1, 6), np.nan), np.zeros((1, 6))), (np.zeros((0, 6)), np.zeros((0, 6)))],
+)
+def test_vertex_distance_refuses_bad_input(predicted, true):
+    with pytest.raises(ValueError):
+        shapes.vertex_distance(predicted, true)
