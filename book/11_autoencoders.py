@@ -27,8 +27,9 @@
 # - how the reconstruction error depends on the size of the code.
 #
 # **Prerequisites:** chapters 5 (convolutions) and 6 (Fashion-MNIST). **Run time:** full
-# mode about 9 minutes on a 2-core CPU (measured on a shared, busy machine; a free one is
-# faster), a minute or less on a GPU (an estimate); quick mode about 1 minute.
+# mode 19 minutes measured on a *shared* 2-core CPU that ran about eight other trainings at
+# once; the run used 5 minutes of CPU time, so expect about 3 to 4 minutes on a free 2-core
+# CPU, and a minute or less on a GPU (estimates); quick mode 1 minute on a free CPU.
 
 # %% [markdown]
 # The lab question, from report 000 (exercise 3), whose author trained an autoencoder on
@@ -228,6 +229,8 @@ x_ae_noisy = np.concatenate([
     for i, (part, level) in enumerate(zip(parts, NOISE_LEVELS, strict=True))
 ])  # fmt: skip
 x_ae_clean = np.concatenate([x_ae[part] for part in parts])
+mixed = np.random.default_rng(SEED).permutation(len(x_ae))  # every level in the validation split
+x_ae_noisy, x_ae_clean = x_ae_noisy[mixed], x_ae_clean[mixed]
 denoising.image_rows({f"noise {level}": noisy_test[level][:8] for level in NOISE_LEVELS})
 plt.show()
 
@@ -277,10 +280,18 @@ plt.show()
 # %% [markdown]
 # Read the plot from left to right. At noise 0.1 the noisy image is *closer* to the clean
 # one than any reconstruction: the autoencoder's own loss of detail (the error of the
-# first section) costs more than that little noise. From about 0.2 on, the denoiser wins,
-# and its error grows slowly while the noise's grows with the square of the level. The
-# plain autoencoder removes some noise for free (its code cannot hold it) but breaks down
-# at high levels: it never learnt what noise is.
+# first section) costs more than that little noise. From 0.2 on, the denoiser wins, and its
+# error grows slowly while the noise's grows with the square of the level. The plain
+# autoencoder removes much of the noise for free (its small code cannot hold it), but its
+# error grows twice as fast as the denoiser's: it never learnt what noise is.
+#
+# A full run here gave these errors (MSE):
+#
+# | noise level | 0.1 | 0.2 | 0.3 | 0.4 | 0.5 |
+# |---|---|---|---|---|---|
+# | noisy input | 0.0069 | 0.0255 | 0.0526 | 0.0848 | 0.1176 |
+# | plain autoencoder | 0.0162 | 0.0224 | 0.0291 | 0.0366 | 0.0446 |
+# | denoising autoencoder | 0.0137 | 0.0148 | 0.0169 | 0.0201 | 0.0242 |
 #
 # The rows report 000 drew, at each level: noisy, denoised, clean.
 
@@ -339,10 +350,11 @@ f_table = pd.DataFrame(f_rows).set_index("test images")
 f_table.style.format("{:.3f}")
 
 # %% [markdown]
-# The classifier loses a few points on the reconstructions: they are blurred versions of
-# the images it learnt from, and the fine details it relied on are gone. Noise costs it far
-# more, and the denoiser gives back most of what the noise took. So the answer to (f): the
-# code keeps most, not all, of what a classifier needs.
+# The classifier loses a few points on the reconstructions (a full run: 86.8 % on the
+# originals, 82.5 % on the reconstructions): they are blurred versions of the images it
+# learnt from, and the fine details it relied on are gone. Noise of level 0.3 costs it far
+# more (64.9 %), and the denoiser gives back more than half of what the noise took
+# (77.3 %). So the answer to (f): the code keeps most, not all, of what a classifier needs.
 
 # %%
 accuracy_original = f_table.loc["original", "accuracy"]
@@ -418,15 +430,15 @@ if not quick.is_quick() and dataset.is_real:
 print("✅ checks passed")
 
 # %% [markdown]
-# **Against the report.** A full run here (Fashion-MNIST, 10,000 training images) gives the
-# linear SVM about 83 % on the pixels and about 85 % on the codes (see the table above for
-# your run): the code, learnt without a single label, is at least as easy to separate with
-# hyperplanes as the pixels, with half as many numbers. Report 000's 90 % is not
-# comparable: its classification report has ten classes all between 0.86 and 0.92, where
-# on Fashion-MNIST a linear model's "Shirt" falls near 0.6 (look at the tables above). That
-# is the profile of MNIST digits: the same `LinearSVC` on the 8,000 real MNIST digits
-# available offline reaches 89.7 % on their 2,000 test digits. Set `DATASET = "mnist"` to
-# see it.
+# **Against the report.** A full run here (Fashion-MNIST, 10,000 training images) gave the
+# linear SVM 83.2 % on the pixels, 85.1 % on the codes and 79.2 % on the reconstructions
+# (macro F1 0.83, 0.85, 0.78): the code, learnt without a single label, is at least as
+# easy to separate with hyperplanes as the pixels, with half as many numbers. Report 000's
+# 90 % is not comparable: its classification report has ten classes all between 0.86 and
+# 0.92, where on Fashion-MNIST a linear model's "Shirt" falls near 0.6 (look at the tables
+# above). That is the profile of MNIST digits: the same `LinearSVC` on the 8,000 real
+# MNIST digits available offline reaches 89.7 % on their 2,000 test digits. Set `DATASET =
+# "mnist"` to see it.
 
 # %% [markdown]
 # ## Reconstruction error vs code size
@@ -461,11 +473,13 @@ ax.set_title("a bigger code keeps more of the image")
 plt.show()
 
 # %% [markdown]
-# The error falls steadily as the code grows. Note that a 784-number code is as large as the
-# image and still not perfect: the bottleneck is not only the code's size but also what the
-# small network can learn in two epochs. An autoencoder is useful because the code is
-# *smaller*: it must keep what is common to the images and drop the rest (noise included,
-# which is why the hourglass denoises).
+# The error falls as the code grows (a full run: 0.027 for 49 and 98 numbers, 0.023 for
+# 196, 0.020 for 392, 0.019 for 784; at this small budget the two smallest codes tie).
+# Note that a 784-number code is as large as the image and still not perfect: the
+# bottleneck is not only the code's size but also what the small network can learn in two
+# epochs. An autoencoder is useful because the code is *smaller*: it must keep what is
+# common to the images and drop the rest (noise included, which is why the hourglass
+# denoises).
 
 # %%
 assert np.isfinite(sweep_table["test MSE"]).all(), "NaN in the sweep"
@@ -516,7 +530,7 @@ assert exercises.check(
 #   noisy image from noise level 0.2 on; at 0.1 its own blur costs more than the noise.
 # - Report 000's (f), run: a classifier trained on originals loses a few points on
 #   reconstructions, many on noisy images, and the denoiser wins most of them back.
-# - (g): a linear SVM separates the codes at least as well as the pixels (about 85 % vs 83 %
+# - (g): a linear SVM separates the codes at least as well as the pixels (85.1 % vs 83.2 %
 #   on Fashion-MNIST here); report 000's 90 % has the per-class profile of MNIST digits.
 # - The reconstruction error falls with the code size; a code as big as the image is not
 #   the point.
@@ -533,11 +547,12 @@ assert exercises.check(
 # ```{admonition} Solutions
 # :class: dropdown
 # 1. Each `Conv2DTranspose` has the parameters of a `Conv2D` of the same size, and learns its
-#    upsampling instead of copying pixels; the MSE is close (slightly lower after a few
-#    epochs), but transposed convolutions can leave a checkerboard pattern in the output.
+#    upsampling instead of copying pixels. Expect a test MSE close to this chapter's; look
+#    for a checkerboard pattern, which strided transposed convolutions can leave.
 # 2. The warm-started denoiser starts far lower (it already reconstructs clothes); from
 #    scratch it needs one or two more epochs to catch up, then both end close.
-# 3. On the 8,000 real MNIST digits available offline, about 90 % on the pixels, the same
-#    as report 000, with every class between about 0.85 and 0.95, as in its table; the
-#    codes score about the same.
+# 3. On the 8,000 real MNIST digits available offline, about 90 % on the pixels (89.7 %
+#    measured here), the figure of report 000, with every class between about 0.85 and
+#    0.95 as in its table. Compare the codes' score yourself: on Fashion-MNIST they beat
+#    the pixels by two points.
 # ```
