@@ -109,8 +109,11 @@ exec(compile(request["source"], "<" + request["name"] + ">", "exec"), namespace)
 start = time.perf_counter()
 result = namespace[request["name"]](**request["kwargs"])
 wall = time.perf_counter() - start
-from labhelpers.backends import _describe_backend
-answer = {"result": result, "wall_s": wall, **_describe_backend(request["backend"])}
+if request["describe"]:
+    from labhelpers.backends import _describe_backend
+answer = {"result": result, "wall_s": wall, "device": None, "versions": {}}
+if request["describe"]:
+    answer.update(_describe_backend(request["backend"]))
 with open(request["answer_path"], "w") as handle:
     json.dump(answer, handle)
 """
@@ -167,6 +170,7 @@ def run_in_backend(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
     verbose: bool = False,
+    describe: bool = True,
 ) -> dict:
     """Call ``function(**kwargs)`` in a new Python process whose Keras uses ``backend``.
 
@@ -184,6 +188,9 @@ def run_in_backend(
         Extra environment variables for the child.
     verbose : bool
         Print what the child printed.
+    describe : bool
+        Detect the device and versions after the run (imports Keras and the backend in the
+        child if the function did not). False gives ``device=None`` and ``versions={}``.
 
     Returns
     -------
@@ -219,7 +226,8 @@ def run_in_backend(
     with tempfile.TemporaryDirectory(prefix="labhelpers-backend-") as folder:
         answer_path = Path(folder) / "answer.json"
         request = {"source": source, "name": function.__name__, "kwargs": kwargs,
-                   "backend": backend, "answer_path": str(answer_path)}  # fmt: skip
+                   "backend": backend, "answer_path": str(answer_path),
+                   "describe": bool(describe)}  # fmt: skip
         try:
             completed = subprocess.run(
                 [sys.executable, "-c", _CHILD], input=json.dumps(request), text=True,
@@ -265,8 +273,12 @@ def run_all(
     *,
     timeout: float | None = None,
     verbose: bool = True,
+    describe: bool = True,
 ) -> tuple[dict[str, dict], dict[str, str]]:
     """Run ``function`` on each backend in turn; skip (and say why) those not installed.
+
+    ``timeout`` and ``describe`` are passed to :func:`run_in_backend`; ``verbose`` prints
+    a line per backend.
 
     Returns
     -------
@@ -289,9 +301,11 @@ def run_all(
                 print(f"SKIPPED {backend}: {reason}")
             continue
         start = time.perf_counter()
-        results[backend] = run_in_backend(backend, function, kwargs, timeout=timeout)
+        results[backend] = run_in_backend(
+            backend, function, kwargs, timeout=timeout, describe=describe
+        )
         if verbose:
-            device = results[backend]["device"]
+            device = results[backend]["device"] or {"kind": "an undetected device", "name": "-"}
             print(
                 f"{backend:<10} ran on {device['kind']} ({device['name']}) in "
                 f"{time.perf_counter() - start:.1f} s, process start included"
