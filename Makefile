@@ -8,16 +8,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pip extras to install: `make test EXTRAS=test,backends` adds JAX and PyTorch (chapter 13
+# then trains on all three Keras backends instead of saying which it skipped).
+EXTRAS ?= test
 
 .PHONY: setup test book book-quick site-test lab lint clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-$(EXTRAS): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed-$(EXTRAS)
 
 test: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests book
