@@ -25,11 +25,12 @@
 # - which classes a CIFAR-10 network confuses, and what its worst mistakes look like.
 #
 # **Prerequisites:** chapter 5 (CNNs on MNIST) and chapter 6 (confusion matrices).
-# **Run time:** full mode (all 50,000 CIFAR-10 images, 6 + 6 + 3 epochs) about 7 minutes
+# **Run time:** full mode (all 50,000 CIFAR-10 images, 6 + 6 + 3 epochs) about 8 minutes
 # on a 2-core CPU, *an estimate*: the machine that built this book has no CIFAR-10, so the
-# figure scales epoch times measured on a stand-in of the same shape to 45,000 training
-# images (on a shared machine; the table below re-measures it on yours). On a GPU, under a
-# minute (estimated). Quick mode: about 1 minute.
+# figure scales the processor time of one epoch on a stand-in of the same shape (measured
+# on a shared machine) to 45,000 training images and two cores; the results table
+# re-measures it on yours. On a GPU, under a minute (estimated). Quick mode: about
+# 1 minute.
 
 # %% [markdown]
 # ## The lab question
@@ -328,12 +329,13 @@ if not quick.is_quick() and cifar.is_real:
 # %% [markdown]
 # **What a full run reaches.** The report's figures are after 20 epochs: model1 33.35 %
 # (below its own MLP's 44.50 %), model6 63.78 % (model7, with four convolutions, 68.57 %).
-# The book's full mode trains 6, 6 and 3 epochs to stay within about 7 minutes on a 2-core
+# The book's full mode trains 6, 6 and 3 epochs to stay within about 8 minutes on a 2-core
 # CPU; its CIFAR-10 numbers could not be measured on the machine that built the book (no
 # CIFAR-10 there), so the checks above use cautious bars: 30 % for model1 and 55 % for
-# model6. A one-convolution model usually beats the report's 33 % after a few epochs when
-# its inputs are scaled to [0, 1]; the report's low figure, with its loss of 1.98, looks
-# like over-fitting that went on for 20 epochs. Run the chapter in full and compare.
+# model6. The report does not say how it scaled its inputs or which optimiser it used, so
+# its 33 % for model1 cannot be traced; if your model1 scores far above it, the scaling
+# to [0, 1] and Adam are the first differences to suspect. Run the chapter in full and
+# compare with the report's column.
 
 # %% [markdown]
 # ## Over-fitting, read from the curves
@@ -366,7 +368,7 @@ gaps["gap (points)"] = [
 display(gaps)
 
 # %% [markdown]
-# How to read it, on real CIFAR-10:
+# How to read it, on real CIFAR-10 (what to expect; check it against your full run):
 #
 # - **Model 1** has 288,906 parameters, 99.7 % of them in one dense layer that gives each
 #   of 28,800 positions × channels its own weight. With 45,000 images it can remember
@@ -375,10 +377,10 @@ display(gaps)
 #   loss rises because the wrong answers become confident. That is over-fitting: what is
 #   learned about the training images stops carrying over to new ones.
 # - **Pooling** divides the dense layer by four and makes the features less tied to exact
-#   positions, so model 2 has less to memorise with: a smaller gap at a similar or better
-#   validation accuracy, for a quarter of the parameters.
+#   positions, so model 2 has less to memorise with: expect a smaller gap at a similar or
+#   better validation accuracy, for a quarter of the parameters.
 # - **Model6** learns features worth sharing across images (two convolution blocks) and
-#   reaches a much higher validation accuracy; its 409,728-weight dense layer still
+#   should reach a much higher validation accuracy; its 409,728-weight dense layer still
 #   over-fits with more epochs (the report's model6, after 20 epochs, had a test loss of
 #   3.35 for 63.78 % accuracy: very confident mistakes). Chapter 9 closes the gap with data
 #   augmentation.

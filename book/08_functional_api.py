@@ -27,10 +27,10 @@
 #
 # **Prerequisites:** chapter 7 (CNNs on CIFAR-10). **Run time:** full mode (15,000
 # CIFAR-10 training images, 3 epochs, four models) about 7 minutes on a 2-core CPU, *an
-# estimate*: the machine that built this book has no CIFAR-10, so the figure scales epoch
-# times measured on a stand-in of the same shape (on a shared machine; the results table
-# re-measures it on yours). On a GPU, about a minute (estimated). Quick mode: about
-# 1 minute.
+# estimate*: the machine that built this book has no CIFAR-10, so the figure scales the
+# processor time of one epoch on a stand-in of the same shape (measured on a shared
+# machine) to 13,500 training images and two cores. On a GPU, about a minute (estimated).
+# Quick mode: about 1 minute.
 
 # %% [markdown]
 # ## The lab question
