@@ -350,6 +350,16 @@ assert multi_feature.count_params() == convolutions + dense == 8_666_902, (
 )
 print(f"{flattened:,} concatenated features, {multi_feature.count_params():,} parameters")
 
+# %%
+for model in (multi_path, multi_feature):
+    assert model.output_shape == (None, 10), f"{model.name} should output 10 probabilities"
+    merged_names = architecture.layer_table(model).set_index("layer").loc["concat", "inputs"]
+    widths = [model.get_layer(name).output.shape[-1] for name in merged_names.split(", ")]
+    assert model.get_layer("concat").output.shape[-1] == sum(widths), (
+        f"{model.name}: the concatenation should be as long as its inputs together"
+    )
+print("✅ both models output 10 probabilities; each concatenation is the sum of its inputs")
+
 # %% [markdown]
 # `pool_1` and `pool_2` each feed two layers (`-> 2 branches`): the next branch and their
 # own `Flatten`. Now train both models the same way as the networks of part A.
