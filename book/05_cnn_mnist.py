@@ -463,7 +463,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 234 + 2_034 + 1_312 + (144 + 1) * 35 + (35 + 1) * 10
 assert exercises.check(solution, models["CNN, Dense(35)"].count_params(),
                        what="the number of parameters of the lab CNN with Dense(35)")  # fmt: skip

@@ -424,7 +424,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 is_shirt = y_test == class_names.index("Shirt")
 solution = float((predicted[is_shirt] == class_names.index("Shirt")).mean())
 overall = evaluate.scores(y_test, predicted)["accuracy"]

@@ -248,7 +248,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 15 * 15 * 32 * 10 + 10
 assert exercises.check(solution, model2.layers[-1].count_params(), what="the parameters")
 

@@ -303,7 +303,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (2 * 31 * 31 * 32) * 100 + 100
 assert exercises.check(solution, multi_path.get_layer("dense_100").count_params(),
                        what="the parameters of dense_100")  # fmt: skip

@@ -447,7 +447,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 18 / 360  # = 0.05 of a turn
 layer = augment.layers_from_generator_args(rotation_range=18).layers[0]
 assert exercises.check(solution, layer.get_config()["factor"][1], what="the RandomRotation factor")

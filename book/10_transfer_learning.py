@@ -557,7 +557,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (3 * 3 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32  # 160 + 4,640 = 4,800
 assert exercises.check(solution, int(source_base.count_params()),
                        what="the number of parameters of the base")  # fmt: skip

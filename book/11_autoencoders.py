@@ -514,7 +514,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 0.5 * 0.3**2  # the negative half is clipped to 0 and adds nothing
 assert exercises.check(
     solution, measured, what="the error noise 0.3 adds to a black image", rtol=0.02

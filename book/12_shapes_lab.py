@@ -556,7 +556,7 @@ exercises.check(
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16 + (16 + 1) * 16 + (16 + 1) * 3
 assert exercises.check(solution, cnn.count_params(), what="the deeper CNN's parameter count")
 

@@ -576,7 +576,7 @@ exercises.check(my_floor, floor, what="the lowest loss the broken model can reac
 # %% [markdown]
 # The solution (open it once you have tried):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = -np.log(softmax(np.eye(10)[0])[0])  # = -log(e / (e + 9)) = ln(e + 9) - 1
 assert exercises.check(solution, floor, what="the lowest loss the broken model can reach")
 

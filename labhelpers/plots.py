@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn import metrics
 
 from labhelpers.evaluate import _class_names, _pair, as_labels, worst_classified
@@ -70,6 +71,7 @@ def training_curves(runs, metrics: str | Sequence[str] = ("loss", "accuracy"), a
             if f"val_{metric}" in history:
                 axis.plot(epochs, history[f"val_{metric}"], "--", color=colour,
                           label=f"{prefix}validation")  # fmt: skip
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
         axis.set_title(metric)
