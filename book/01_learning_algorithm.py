@@ -604,6 +604,19 @@ assert exercises.check(solution, expected_step, what="the size of RMSprop's firs
                        rtol=1e-4)  # fmt: skip
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'test accuracy, softmax classifier trained with Adam',
+    "value": float(results[2]["test accuracy"]),
+    "dataset": mnist.describe(),
+    "report_best": None,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - The lab trains with **RMSprop**: each weight's step is the learning rate times its

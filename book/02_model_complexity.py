@@ -592,6 +592,19 @@ solution = params.conv2d_params((3, 3), 1, 16) + params.dense_params(side * side
 assert exercises.check(solution, your_turn_model.count_params(), what="the number of parameters")
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'parameter counts of BOOK_SPEC asserted exact (of 9)',
+    "value": float(9),
+    "dataset": "none (models are built, not trained)",
+    "report_best": 9,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - Dense: $n_\text{in} \times n_\text{out} + n_\text{out}$. Conv2D:

@@ -469,6 +469,19 @@ assert exercises.check(solution, models["CNN, Dense(35)"].count_params(),
                        what="the number of parameters of the lab CNN with Dense(35)")  # fmt: skip
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'best test accuracy, CNN',
+    "value": float(best_cnn),
+    "dataset": mnist.describe(),
+    "report_best": 0.9906,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - The lab CNN has 7,465 parameters: 234 + 2,034 + 1,312 in its convolutions, 3,625 + 260

@@ -433,6 +433,19 @@ assert exercises.check(solution, expected_shirt_recall, what="the recall of the 
                        rtol=1e-3)  # fmt: skip
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'test accuracy, best CNN',
+    "value": float(results.loc[best_name, "accuracy"]),
+    "dataset": fashion.describe(),
+    "report_best": 0.9055,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - Fashion-MNIST has MNIST's shapes but is much harder: the tops (T-shirt/top, shirt,

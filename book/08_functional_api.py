@@ -420,6 +420,19 @@ plots.training_curves({"sequential": history_sequential, "functional": history_f
 plt.show()
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'best test accuracy, functional / multi-path models',
+    "value": float(results["test_accuracy"].max()),
+    "dataset": cifar.describe(),
+    "report_best": 0.7153,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - The functional API calls layers on tensors; `keras.Model(inputs, outputs)` collects

@@ -453,6 +453,19 @@ layer = augment.layers_from_generator_args(rotation_range=18).layers[0]
 assert exercises.check(solution, layer.get_config()["factor"][1], what="the RandomRotation factor")
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'test accuracy with augmentation',
+    "value": float(results.set_index("name").loc["with augmentation", "accuracy"]),
+    "dataset": cifar.describe(),
+    "report_best": 0.772,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - Keras 3 augments with preprocessing layers: `RandomFlip("horizontal")`,

@@ -563,6 +563,19 @@ assert exercises.check(solution, int(source_base.count_params()),
                        what="the number of parameters of the base")  # fmt: skip
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'part B: transfer minus scratch accuracy at the fewest labels',
+    "value": float(means.iloc[0]["transfer"] - means.iloc[0]["scratch"]),
+    "dataset": fashion.describe(),
+    "report_best": None,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - Transfer learning reuses a network trained on a large task: freeze the backbone

@@ -561,6 +561,19 @@ solution = (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16 + (16 + 1) * 16
 assert exercises.check(solution, cnn.count_params(), what="the deeper CNN's parameter count")
 
 # %% [markdown]
+# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
+# collects for every chapter:
+
+# %%
+headline = {
+    "metric": 'test accuracy, deeper CNN on free-position shapes',
+    "value": float(results.loc["deeper CNN (report 004)", "accuracy"]),
+    "dataset": "generated shapes (labhelpers.shapes), 72x72",
+    "report_best": 0.96,
+}
+headline
+
+# %% [markdown]
 # ## Summary
 #
 # - A dataset you generate yourself has exact labels and any size; `labhelpers.shapes`
