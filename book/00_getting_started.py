@@ -75,6 +75,15 @@ plots.use_book_style()
 summary = device.summary()
 
 # %% [markdown]
+# **Reproducible numbers.** `device.set_seed(SEED)` seeds Python, NumPy and Keras. On a CPU,
+# a chapter run twice with the same seed gives the same numbers to the last digit (the
+# book's tests check it). On a GPU it may not: cuDNN picks convolution algorithms that add
+# partial sums in a varying order, and floating-point addition is not associative, so
+# losses and accuracies differ in the last digits from run to run (and between GPU and
+# CPU). `tf.config.experimental.enable_op_determinism()` makes GPU runs repeat, at some
+# cost in speed. Quoted full-mode figures in this book come from CPU runs.
+
+# %% [markdown]
 # Read the table from the top: the TensorFlow and Keras versions, the **accelerator**
 # TensorFlow found, the number of CPU cores and the threads TensorFlow may use ("auto"
 # means one per core). A missing GPU is not an error: every chapter runs on a CPU, only
