@@ -117,6 +117,8 @@ def _as_images(images) -> np.ndarray:
         )
     if array.size == 0:
         raise ValueError(f"images is empty (shape {array.shape})")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(f"images must hold numbers (pixels), got dtype {array.dtype}")
     array = array.astype(np.float32)
     if not np.all(np.isfinite(array)):
         raise ValueError("images contains NaN or infinite values")

@@ -71,6 +71,11 @@ def test_image_grid_draws_one_canvas_with_titles_and_red_mistakes():
     assert canvas.max() <= 1.0
 
 
+def test_image_grid_refuses_text_by_name():
+    with pytest.raises(TypeError, match="images must hold numbers"):
+        plots.image_grid(np.array([["a"]] * 2, dtype="U1").reshape(2, 1, 1))
+
+
 def test_image_grid_accepts_colour_and_channel_images_with_class_names():
     colour = np.random.default_rng(1).random((3, 32, 32, 3))
     ax = plots.image_grid(colour, labels=[[0], [1], [2]], class_names=["x", "y", "z"])
