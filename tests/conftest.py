@@ -1,6 +1,7 @@
 """Fixtures for the labhelpers unit tests: an empty data home, no system data, no network."""
 
 import gzip
+import os
 import struct
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from hypothesis import settings
 
 from labhelpers import data
 
-# The machine running the tests may be busy: no per-example deadline.
-settings.register_profile("book", deadline=None, max_examples=60)
-settings.load_profile("book")
+# No per-example deadline (a busy machine is slow); the same examples on every run, so CI is
+# repeatable. HYPOTHESIS_PROFILE=explore searches wider, to look for new bugs.
+settings.register_profile("book", deadline=None, max_examples=60, derandomize=True)
+settings.register_profile("explore", deadline=None, max_examples=400)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 
 
 @pytest.fixture
