@@ -47,7 +47,8 @@ def toc_chapters() -> list[str]:
 
 def run_chapter(stem: str, timeout: int) -> dict:
     """Execute ``book/<stem>.ipynb`` in full mode and return its row."""
-    run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=False, timeout=timeout)
+    run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=False, timeout=timeout,
+                                save_to=ROOT / "_build" / "benchmark" / f"{stem}.ipynb")
     headline = run["headline"]
     return {
         "chapter": stem,

@@ -23,12 +23,15 @@ print({MARKER!r} + _json.dumps({{
 """
 
 
-def run_chapter(path: Path, *, quick: bool, timeout: int = 1800) -> dict:
+def run_chapter(
+    path: Path, *, quick: bool, timeout: int = 1800, save_to: Path | None = None
+) -> dict:
     """Execute the notebook at ``path`` top to bottom in a new kernel.
 
     Returns ``headline`` (the dict the chapter defines, empty if none), ``wall_s``,
     ``peak_rss_mb`` of the kernel, ``device`` and ``versions``. A failing cell raises
-    ``nbclient.exceptions.CellExecutionError`` naming the cell.
+    ``nbclient.exceptions.CellExecutionError`` naming the cell. ``save_to``: where to write
+    the executed notebook, outputs included (to read its tables afterwards).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -51,6 +54,9 @@ def run_chapter(path: Path, *, quick: bool, timeout: int = 1800) -> dict:
             os.environ.pop("LAB_QUICK", None)
         else:
             os.environ["LAB_QUICK"] = previous
+    if save_to is not None:
+        Path(save_to).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, save_to)
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
     probe = json.loads(printed.split(MARKER, 1)[1].splitlines()[0])
     return {**probe, "wall_s": wall}
