@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def run_chapter(stem: str, timeout: int) -> dict:
 
 def not_run_row(stem: str, error: Exception) -> dict:
     """The row of a chapter whose full run stopped, with the reason (e.g. no CIFAR-10 here)."""
-    reason = str(error).strip().splitlines()
+    reason = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()
     errors = [line for line in reason if "Error" in line] or reason or [""]
     last = errors[-1]
     return {"chapter": stem, "dataset": "not available here", "metric": f"NOT RUN: {last[:150]}",
@@ -165,6 +166,8 @@ def main() -> None:
         parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}")
     rows = {row["chapter"]: row for row in json.loads(RESULTS_JSON.read_text() or "[]")} \
         if RESULTS_JSON.exists() else {}  # fmt: skip
+    for row in rows.values():  # older rows may hold terminal colour codes
+        row["metric"] = re.sub(r"\x1b\[[0-9;]*m", "", row["metric"])
     for stem in [] if args.no_chapters else (args.chapters or known):
         print(f"running {stem} in full mode ...", flush=True)
         try:
