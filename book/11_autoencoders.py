@@ -27,9 +27,8 @@
 # - how the reconstruction error depends on the size of the code.
 #
 # **Prerequisites:** chapters 5 (convolutions) and 6 (Fashion-MNIST). **Run time:** full
-# mode 19 minutes measured on a *shared* 2-core CPU that ran about eight other trainings at
-# once; the run used 5 minutes of CPU time, so expect about 3 to 4 minutes on a free 2-core
-# CPU, and a minute or less on a GPU (estimates); quick mode 1 minute on a free CPU.
+# mode 4.4 minutes on a 2-core CPU (measured), a minute or less on a GPU (an estimate);
+# quick mode 1 minute.
 
 # %% [markdown]
 # The lab question, from report 000 (exercise 3), whose author trained an autoencoder on

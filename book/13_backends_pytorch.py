@@ -29,9 +29,9 @@
 #
 # **Prerequisites:** chapter 5 (CNNs on MNIST). The PyTorch part needs PyTorch installed
 # (`pip install -e ".[backends]"` in the book's folder); without it, those cells say so and
-# skip. **Run time:** full mode about 4 minutes on a 2-core CPU (five trainings of 5
-# epochs on 8,000 images, 3.5 CPU-minutes measured, most of it in the PyTorch runs; 10
-# minutes of wall clock on a heavily shared machine); on a GPU, an estimated minute.
+# skip. **Run time:** full mode 1.5 minutes on a 2-core CPU (five trainings of 5 epochs
+# on 8,000 images, measured with all three backends installed); on a GPU, an estimated
+# minute.
 # Quick mode: about 1.5 minutes, most of it starting five Python processes.
 #
 # The lab, in the words of report 002, which ran every experiment twice, in Keras and in
