@@ -27,9 +27,8 @@
 #   against the same network trained from scratch.
 #
 # **Prerequisites:** chapters 6 (Fashion-MNIST) and 7 (CNNs on CIFAR-10).
-# **Run time:** full mode offline (part B real, part A a short demonstration): measured
-# 13.9 minutes on 2 CPU cores shared with other jobs, 4.0 minutes of CPU time, so about 3
-# to 4 minutes on an unshared 2-core CPU (an estimate; see the closing note of part B).
+# **Run time:** full mode offline (part B real, part A a short demonstration): 3.6
+# minutes measured on a 2-core CPU.
 # Part A in full mode, for students online: 5 to 10 minutes on a 2-core CPU and under a
 # minute on a GPU (rough *estimates*, not measured: see part A). Quick mode: about 60 s on
 # an unshared machine (2.8 minutes measured on the shared one).
