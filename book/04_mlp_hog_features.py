@@ -317,11 +317,8 @@ results[columns].sort_values("accuracy", ascending=False).style.format(
 
 # %%
 def curves(runs, title):
-    axes = plots.training_curves(runs)
-    axes[0].get_legend().remove()
-    axes[1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    axes = plots.training_curves(runs, title=title)
     axes[0].figure.set_size_inches(12, 3.6)
-    axes[0].figure.suptitle(title)
     return axes
 
 

@@ -30,7 +30,9 @@ def _history_dict(run) -> dict[str, list[float]]:
     return dict(history)
 
 
-def training_curves(runs, metrics: str | Sequence[str] = ("loss", "accuracy"), ax=None):
+def training_curves(
+    runs, metrics: str | Sequence[str] = ("loss", "accuracy"), ax=None, title: str | None = None
+):
     """Plot training (solid) and validation (dashed) curves, one colour per run.
 
     Parameters
@@ -41,6 +43,8 @@ def training_curves(runs, metrics: str | Sequence[str] = ("loss", "accuracy"), a
         Metric names as in ``history.history`` (one subplot each).
     ax : Axes or sequence of Axes, optional
         Where to draw, one per metric; a new figure when None.
+    title : str, optional
+        A title over the whole figure.
 
     Returns
     -------
@@ -75,7 +79,12 @@ def training_curves(runs, metrics: str | Sequence[str] = ("loss", "accuracy"), a
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
         axis.set_title(metric)
-        axis.legend(fontsize="small")
+        if len(named) == 1:
+            axis.legend(fontsize="small")
+    if len(named) > 1:  # several runs: one legend, beside the last plot, hiding no line
+        axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    if title:
+        axes[0].figure.suptitle(title)
     return axes
 
 

@@ -38,6 +38,13 @@ def test_training_curves_one_colour_per_run_on_given_axes():
     assert [line.get_label() for line in lines] == [
         "small train", "small validation", "big train", "big validation"]
     assert lines[0].get_color() != lines[2].get_color()
+    assert len(ax.get_legend().get_texts()) == 4  # one legend for all runs
+
+
+def test_training_curves_title_and_one_legend_for_several_runs():
+    axes = plots.training_curves({"a": HISTORY, "b": HISTORY}, title="two runs")
+    assert axes[0].figure._suptitle.get_text() == "two runs"
+    assert axes[0].get_legend() is None and axes[1].get_legend() is not None
 
 
 def test_training_curves_bad_input():
