@@ -294,9 +294,7 @@ plt.show()
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
-plots.training_curves(runs, ax=axes)
-axes[0].get_legend().remove()  # one legend, outside the plots
-axes[1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+plots.training_curves(runs, ax=axes)  # several runs: one legend, beside the plots
 plt.show()
 
 # %% [markdown]
