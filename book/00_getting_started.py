@@ -88,6 +88,14 @@ summary = device.summary()
 # TensorFlow found, the number of CPU cores and the threads TensorFlow may use ("auto"
 # means one per core). A missing GPU is not an error: every chapter runs on a CPU, only
 # slower. Each chapter gives its run time on both.
+#
+# Two lines say how Keras will compute. **dtype policy** `float32` is the default;
+# `device.speedups()` switches it to `mixed_float16` (float16 arithmetic, float32
+# weights) where a recent NVIDIA GPU has float16 units, which roughly doubles its speed,
+# and leaves it alone on a CPU, which has none. **XLA by default** says whether
+# `model.compile` will compile the training step with XLA: Keras 3 does so on a GPU and
+# not on a CPU, where this book's benchmark found it made an epoch twice as slow.
+# Chapter 6 uses `device.speedups()`.
 
 # %%
 assert summary["keras"].startswith("3."), "This book needs Keras 3: pip install -U keras"

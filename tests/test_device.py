@@ -40,3 +40,56 @@ def test_set_seed_repeats_numpy_and_keras_draws():
 def test_set_seed_rejects_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         device.set_seed(seed)
+
+
+@pytest.mark.parametrize(
+    ("kind", "capability", "mixed", "xla"),
+    [
+        ("CPU", None, False, False),
+        ("Apple Metal", None, False, True),
+        ("GPU", (6, 1), False, True),  # Pascal: no Tensor Cores
+        ("GPU", (7, 0), True, True),  # Volta
+        ("GPU", (9, 0), True, True),  # Hopper
+        ("GPU", None, False, True),  # capability unknown: stay safe
+    ],
+)
+def test_choose_speedups_turns_mixed_precision_on_only_for_tensor_cores(
+    kind, capability, mixed, xla
+):
+    chosen = device.choose_speedups(kind, capability)
+    assert (chosen["mixed_precision"], chosen["jit_compile"]) == (mixed, xla)
+    assert chosen["reason"]
+
+
+def test_choose_speedups_rejects_an_unknown_device():
+    with pytest.raises(ValueError, match="kind must be"):
+        device.choose_speedups("TPU")
+
+
+def test_speedups_set_the_policy_they_report_and_keep_float32_on_a_cpu():
+    import keras
+
+    on_cpu = device.detect_accelerator()["kind"] == "CPU"
+    keras.mixed_precision.set_global_policy("mixed_float16")  # a stale setting to undo
+    try:
+        chosen = device.speedups()
+        assert chosen["policy"] == ("mixed_float16" if chosen["mixed_precision"] else "float32")
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        expected_dtype = "float16" if chosen["mixed_precision"] else "float32"
+        assert model.layers[0].compute_dtype == expected_dtype
+        model.compile(loss="mse")  # jit_compile="auto", as in every chapter
+        assert model.jit_compile is chosen["jit_compile"]
+        if on_cpu:
+            assert chosen["policy"] == "float32" and model.jit_compile is False
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_speedups_apply_false_changes_nothing():
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        assert device.speedups(apply=False)["policy"] == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
