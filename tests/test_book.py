@@ -76,3 +76,11 @@ def test_every_notebook_is_in_the_toc_exactly_once():
 
 def test_no_chapter_is_named_like_a_test_module():
     assert not [p.name for p in SOURCES if p.name.startswith("test_")]
+
+
+def test_colab_instructions_install_from_the_configured_repository():
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    intro = (ROOT / "intro.md").read_text()
+    assert f'%pip install --no-deps "git+{url}"' in intro, (
+        "intro.md's Colab install line must name _config.yml's repository url"
+    )
