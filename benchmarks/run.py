@@ -9,7 +9,9 @@ Usage::
 
     python benchmarks/run.py                     # every chapter listed in _toc.yml
     python benchmarks/run.py 05_cnn_mnist        # some chapters (file stems)
-    python benchmarks/run.py --suite             # also time the quick test suite and site build
+    python benchmarks/run.py --suite             # also time one pass of the quick notebooks,
+                                                 # the quick test suite and the site build
+                                                 # (outputs in _build/benchmark/*.log)
 
 Rows are merged by chapter into ``benchmarks/results.json``; ``benchmarks/RESULTS.md`` is
 rewritten from it each time, so chapters can be measured one at a time.
@@ -82,7 +84,11 @@ def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env},
                             capture_output=True, text=True)  # fmt: skip
     wall = time.perf_counter() - started
-    tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or [""]
+    output = result.stdout + result.stderr
+    log = ROOT / "_build" / "benchmark" / (re.sub(r"\W+", "_", name).strip("_") + ".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(output)  # the whole output, to read a failure
+    tail = output.strip().splitlines()[-1:] or [""]
     return {"chapter": name, "metric": "wall time", "value": None, "wall_s": round(wall, 1),
             "ok": result.returncode == 0, "summary": tail[0][:120],
             "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}  # fmt: skip
@@ -91,11 +97,13 @@ def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
 def suite_rows() -> list[dict]:
     bin_dir = Path(sys.executable).parent
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-              "--nbval-lax", "--nbval-current-env", "tests", "book"]  # fmt: skip
+              "--nbval-lax", "--nbval-current-env"]  # fmt: skip
     shutil.rmtree(ROOT / "_build" / "bench-quick", ignore_errors=True)
     build = [str(bin_dir / "jupyter-book"), "build", ".", "--path-output", "_build/bench-quick"]
     return [
-        time_command("(quick test suite)", pytest, {"LAB_QUICK": "1"}),
+        time_command("(quick notebooks, one pass)", pytest + ["--run-once", "book"],
+                     {"LAB_QUICK": "1"}),  # fmt: skip
+        time_command("(quick test suite)", pytest + ["tests", "book"], {"LAB_QUICK": "1"}),
         time_command("(quick site build)", build, {"LAB_QUICK": "1"}),
     ]
 

@@ -2,9 +2,9 @@
 
 The workload is the book's reference CNN (two conv blocks on Fashion-MNIST, as in chapter
 6), trained for two epochs on 20,000 real images; the time of the second epoch is kept
-(the first includes tracing). Each variant runs in its own process, because thread
-settings must be made before TensorFlow starts. Results go to ``benchmarks/speed.json``;
-``benchmarks/run.py`` renders them into RESULTS.md.
+(the first includes tracing). The variants take turns, ``--repeats`` rounds, and each run
+is its own process, because thread settings must be made before TensorFlow starts.
+Results go to ``benchmarks/speed.json``; ``benchmarks/run.py`` renders them into RESULTS.md.
 
 Usage: ``python benchmarks/speed.py [--repeats 3]``
 """
@@ -85,9 +85,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    # Round-robin (every variant once, then again): a machine whose speed drifts or jumps
+    # (seen here: the same setting took 5.5 s and 10.5 s) then biases no variant.
+    measured = {name: [] for name in VARIANTS}
+    for _ in range(args.repeats):
+        for name, options in VARIANTS.items():
+            measured[name].append(run_variant(options))
     rows = []
-    for name, options in VARIANTS.items():
-        runs = [run_variant(options) for _ in range(args.repeats)]
+    for name, runs in measured.items():
         epoch = statistics.median(run["epoch_s"] for run in runs)
         rows.append({"variant": name, "epoch_s_median": round(epoch, 2),
                      "epoch_s_runs": [round(run["epoch_s"], 2) for run in runs],
