@@ -79,6 +79,16 @@ def not_run_row(stem: str, error: Exception) -> dict:
             "date": date.today().isoformat()}  # fmt: skip
 
 
+def verdict(output: str) -> str:
+    """The line that says how a command ended: pytest's counts or Sphinx's last word,
+    else the last line that is not TensorFlow's C++ logging."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in output.splitlines()]
+    lines = [line for line in lines if line and not re.match(r"[IWE]\d{4} ", line)]
+    said = [line for line in lines
+            if re.search(r"\d+ (passed|failed)|build (succeeded|finished)", line)]  # fmt: skip
+    return (said or lines or [""])[-1]
+
+
 def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env},
@@ -88,7 +98,7 @@ def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     log = ROOT / "_build" / "benchmark" / (re.sub(r"\W+", "_", name).strip("_") + ".log")
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(output)  # the whole output, to read a failure
-    tail = output.strip().splitlines()[-1:] or [""]
+    tail = [verdict(output)]
     return {"chapter": name, "metric": "wall time", "value": None, "wall_s": round(wall, 1),
             "ok": result.returncode == 0, "summary": tail[0][:120],
             "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}  # fmt: skip
