@@ -293,8 +293,7 @@ plt.show()
 # lines of a colour: it opens when a model starts to learn its training digits by heart.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
-plots.training_curves(runs, ax=axes)  # several runs: one legend, beside the plots
+plots.training_curves(runs)  # several runs: one legend, beside the plots
 plt.show()
 
 # %% [markdown]

@@ -337,8 +337,7 @@ else:
 # still worse.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
-plots.training_curves(runs, ax=axes)  # several runs: one legend, beside the plots
+plots.training_curves(runs)  # several runs: one legend, beside the plots
 plt.show()
 
 # %% [markdown]
