@@ -23,8 +23,8 @@
 # - where the datasets come from and where they are cached;
 # - what MNIST and Fashion-MNIST look like, and how a tiny network learns from them.
 #
-# **Prerequisites:** Python and NumPy. **Run time:** about 20 s on a 2-core CPU; on a GPU,
-# under 10 s (an estimate: most of it is loading TensorFlow). Quick mode: 10 s.
+# **Prerequisites:** Python and NumPy. **Run time:** 10 s on a 2-core CPU (measured); on a GPU,
+# about the same (an estimate: most of it is loading TensorFlow). Quick mode: 10 s.
 
 # %% [markdown]
 # ## What this book is

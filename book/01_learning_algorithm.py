@@ -25,10 +25,9 @@
 # - how SGD, momentum, RMSprop and Adam walk down the same loss surface.
 #
 # **Prerequisites:** chapter 0; derivatives and the chain rule. **Run time:** on a 2-core
-# CPU, about 25 s of CPU time in full mode and 15 s in quick mode, which trains the small
-# comparison network on fewer images (measured on a busy shared machine, where the wall
-# time was 1 to 2 minutes); on a GPU about the same (an estimate: the chapter barely
-# trains).
+# CPU, 14 s in full mode (measured on an idle machine) and about 10 s in quick mode,
+# which trains the small comparison network on fewer images; on a GPU about the same (an
+# estimate: the chapter barely trains).
 
 # %% [markdown]
 # ## The lab question

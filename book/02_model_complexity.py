@@ -26,9 +26,8 @@
 # - what "capacity" means, and why a deep network can do more with fewer weights.
 #
 # **Prerequisites:** chapter 1 (what the weights are for). **Run time:** on a 2-core CPU,
-# about 12 s of CPU time, the same in quick mode: this chapter trains nothing (measured on
-# a busy shared machine, where the wall time was about a minute); the same on a GPU (an
-# estimate).
+# 8 s, the same in quick mode: this chapter trains nothing (measured); the same on a GPU
+# (an estimate).
 
 # %% [markdown]
 # ## The lab questions

@@ -26,11 +26,11 @@
 #
 # **Prerequisites:** chapter 0 (the setup) and chapter 2 (counting parameters).
 # **Run time:** full mode on a 2-core CPU: with the 8,000 MNIST digits found offline,
-# about 1.5 minutes of CPU time (measured; 5.5 to 7 minutes of wall time on our shared,
-# heavily loaded machine); with the full 60,000, about 10 minutes of CPU time, estimated by
-# scaling the CPU time of an epoch measured on 8,000 images (the chapter prints this
-# estimate), which an idle 2-core machine runs in less wall time since TensorFlow uses
-# both cores. On a GPU: about a minute (an estimate). Quick mode: about 20 s of CPU time.
+# 1.4 minutes (measured on an idle machine); with the full 60,000, about 10 minutes of
+# CPU time, estimated by scaling the CPU time of an epoch measured on 8,000 images (the
+# chapter prints this estimate), which an idle 2-core machine runs in less wall time since
+# TensorFlow uses both cores. On a GPU: about a minute (an estimate). Quick mode: about
+# 20 s.
 
 # %% [markdown]
 # ## The lab question

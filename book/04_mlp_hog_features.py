@@ -25,12 +25,11 @@
 # - to compare an MLP on HOG features with the MLP on raw pixels of chapter 3.
 #
 # **Prerequisites:** chapter 3 (the MLP on raw pixels). **Run time:** full mode on a
-# 2-core CPU: with the 8,000 MNIST digits found offline, about 1.5 minutes of CPU time
-# (measured; 5 to 8 minutes of wall time on our shared, heavily loaded machine); with the
-# full 60,000, about 8.5 minutes of CPU time for training plus 20 s for the HOG features
-# of 70,000 images in four settings, estimated by scaling the CPU time measured on 8,000
-# images (the chapter prints this estimate). On a GPU: about a minute (an estimate).
-# Quick mode: about 25 s of CPU time.
+# 2-core CPU: with the 8,000 MNIST digits found offline, 1.4 minutes (measured on an idle
+# machine); with the full 60,000, about 8.5 minutes of CPU time for training plus 20 s
+# for the HOG features of 70,000 images in four settings, estimated by scaling the CPU
+# time measured on 8,000 images (the chapter prints this estimate). On a GPU: about a
+# minute (an estimate). Quick mode: about 25 s.
 
 # %% [markdown]
 # ## The lab question

@@ -25,7 +25,7 @@
 # - how to read its mistakes: confusion matrix, per-class F1, the ten worst-classified digits.
 #
 # **Prerequisites:** chapters 2 (counting parameters) and 3 (the MLP on MNIST).
-# **Run time:** full mode 3.9 minutes on a 2-core CPU with the 8,000 offline digits (measured),
+# **Run time:** full mode 1.1 minutes on a 2-core CPU with the 8,000 offline digits (measured),
 # about 9 minutes with the full 60,000 (estimated by scaling, see the end); a GPU takes
 # about a minute (an estimate). Quick mode: about 60 s.
 #

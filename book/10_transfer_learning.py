@@ -27,7 +27,7 @@
 #   against the same network trained from scratch.
 #
 # **Prerequisites:** chapters 6 (Fashion-MNIST) and 7 (CNNs on CIFAR-10).
-# **Run time:** full mode offline (part B real, part A a short demonstration): 3.6
+# **Run time:** full mode offline (part B real, part A a short demonstration): 2.3
 # minutes measured on a 2-core CPU.
 # Part A in full mode, for students online: 5 to 10 minutes on a 2-core CPU and under a
 # minute on a GPU (rough *estimates*, not measured: see part A). Quick mode: about 60 s on
@@ -532,10 +532,8 @@ results.round(3)
 # with 5 labels per class, *which* five images you label moves the accuracy by several
 # points, for both methods.
 #
-# Time: the whole notebook took 13.9 minutes of wall time in full mode (pretraining 2.1
-# min, the 30 trainings 9.3 min), on 2 CPU cores shared with about seven other jobs: the
-# process got 0.28 of a core on average and used 4.0 minutes of CPU time. On an unshared
-# 2-core machine that is an estimated 3 to 4 minutes.
+# Time: the whole notebook took 2.3 minutes in full mode on an idle 2-core CPU (measured
+# when the book's site was built).
 
 # %% [markdown]
 # ## Your turn

@@ -27,7 +27,7 @@
 # - how the reconstruction error depends on the size of the code.
 #
 # **Prerequisites:** chapters 5 (convolutions) and 6 (Fashion-MNIST). **Run time:** full
-# mode 4.4 minutes on a 2-core CPU (measured), a minute or less on a GPU (an estimate);
+# mode 2.3 minutes on a 2-core CPU (measured), a minute or less on a GPU (an estimate);
 # quick mode 1 minute.
 
 # %% [markdown]

@@ -29,7 +29,7 @@
 #
 # **Prerequisites:** chapter 5 (CNNs on MNIST). The PyTorch part needs PyTorch installed
 # (`pip install -e ".[backends]"` in the book's folder); without it, those cells say so and
-# skip. **Run time:** full mode 1.5 minutes on a 2-core CPU (five trainings of 5 epochs
+# skip. **Run time:** full mode 1.3 minutes on a 2-core CPU (five trainings of 5 epochs
 # on 8,000 images, measured with all three backends installed); on a GPU, an estimated
 # minute.
 # Quick mode: about 1.5 minutes, most of it starting five Python processes.
