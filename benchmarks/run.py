@@ -68,9 +68,14 @@ def run_chapter(stem: str, timeout: int) -> dict:
     }
 
 
+def strip_colours(text: str) -> str:
+    """``text`` without terminal colour codes (tracebacks and Sphinx logs carry them)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def not_run_row(stem: str, error: Exception) -> dict:
     """The row of a chapter whose full run stopped, with the reason (e.g. no CIFAR-10 here)."""
-    reason = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()
+    reason = strip_colours(str(error)).strip().splitlines()
     errors = [line for line in reason if "Error" in line] or reason or [""]
     last = errors[-1]
     return {"chapter": stem, "dataset": "not available here", "metric": f"NOT RUN: {last[:150]}",
@@ -82,7 +87,7 @@ def not_run_row(stem: str, error: Exception) -> dict:
 def verdict(output: str) -> str:
     """The line that says how a command ended: pytest's counts or Sphinx's last word,
     else the last line that is not TensorFlow's C++ logging."""
-    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in output.splitlines()]
+    lines = [strip_colours(line).strip() for line in output.splitlines()]
     lines = [line for line in lines if line and not re.match(r"[IWE]\d{4} ", line)]
     said = [line for line in lines
             if re.search(r"\d+ (passed|failed)|build (succeeded|finished)", line)]  # fmt: skip
@@ -98,9 +103,8 @@ def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     log = ROOT / "_build" / "benchmark" / (re.sub(r"\W+", "_", name).strip("_") + ".log")
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(output)  # the whole output, to read a failure
-    tail = [verdict(output)]
     return {"chapter": name, "metric": "wall time", "value": None, "wall_s": round(wall, 1),
-            "ok": result.returncode == 0, "summary": tail[0][:120],
+            "ok": result.returncode == 0, "summary": verdict(output)[:120],
             "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}  # fmt: skip
 
 
@@ -185,7 +189,7 @@ def main() -> None:
     rows = {row["chapter"]: row for row in json.loads(RESULTS_JSON.read_text() or "[]")} \
         if RESULTS_JSON.exists() else {}  # fmt: skip
     for row in rows.values():  # older rows may hold terminal colour codes
-        row["metric"] = re.sub(r"\x1b\[[0-9;]*m", "", row["metric"])
+        row["metric"] = strip_colours(row["metric"])
     for stem in [] if args.no_chapters else (args.chapters or known):
         print(f"running {stem} in full mode ...", flush=True)
         try:
