@@ -1,16 +1,13 @@
 """tools/build_site.py: the choices it makes before handing over to jupyter-book."""
 
-import importlib.util
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import build_site
 
-spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-build_site = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_site)
+ROOT = build_site.ROOT
 
 
 def test_skipped_chapters_are_excluded_from_execution_and_nothing_else(monkeypatch, tmp_path):

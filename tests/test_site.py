@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -33,6 +32,8 @@ import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api as playwright_sync
+
+from tools import build_site  # the repository root is on sys.path (root conftest.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "site"
@@ -57,14 +58,6 @@ SERIOUS = ("serious", "critical")
 TIMEOUT_MS = int(os.environ.get("LAB_SITE_TIMEOUT_MS", "120000"))
 
 
-def _load_build_tool():
-    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_site = _load_build_tool()
 SITE = build_site.html_dir("quick")
 
 
