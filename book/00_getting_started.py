@@ -94,7 +94,7 @@ summary = device.summary()
 # weights) where a recent NVIDIA GPU has float16 units, which roughly doubles its speed,
 # and leaves it alone on a CPU, which has none. **XLA by default** says whether
 # `model.compile` will compile the training step with XLA: Keras 3 does so on a GPU and
-# not on a CPU, where this book's benchmark found it made an epoch twice as slow.
+# not on a CPU, where this book's benchmark found it made an epoch slower.
 # Chapter 6 uses `device.speedups()`.
 
 # %%
