@@ -13,6 +13,9 @@ import numpy as np
 
 from labhelpers.quick import is_quick
 
+DEFAULT_SEED = 42
+_seed_in_force: int | None = None  # the last seed given to set_seed, None before any
+
 
 def detect_accelerator() -> dict[str, object]:
     """Describe the device TensorFlow will train on.
@@ -149,11 +152,39 @@ def summary(verbose: bool = True) -> dict[str, object]:
         for key, value in summary.items():
             print(f"{key:<{width}} : {value}")
         print(accelerator["note"])
+        print(f"fingerprint: {fingerprint()}")
     return summary
 
 
-def set_seed(seed: int = 42) -> None:
+def fingerprint() -> str:
+    """One line that says what this run ran on: versions, device, mode and seed.
+
+    Paste this line into a question or a bug report: it answers "which versions, which
+    device, quick or full, which seed?" at once. ``summary()`` prints it in every chapter.
+    """
+    import keras
+    import tensorflow as tf
+
+    seed = (
+        f"seed {_seed_in_force}"
+        if _seed_in_force is not None
+        else f"seed {DEFAULT_SEED} (default, set_seed not called)"
+    )
+    parts = [
+        f"Python {platform.python_version()}",
+        f"TensorFlow {tf.__version__}",
+        f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
+        f"NumPy {np.__version__}",
+        str(detect_accelerator()["kind"]),
+        "quick mode" if is_quick() else "full mode",
+        seed,
+    ]
+    return " | ".join(parts)
+
+
+def set_seed(seed: int = DEFAULT_SEED) -> None:
     """Seed Python, NumPy and the Keras backend so that a CPU run repeats exactly."""
+    global _seed_in_force
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     import keras
@@ -161,3 +192,4 @@ def set_seed(seed: int = 42) -> None:
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(int(seed))
+    _seed_in_force = int(seed)

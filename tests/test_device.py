@@ -1,3 +1,5 @@
+import platform
+
 import numpy as np
 import pytest
 
@@ -23,6 +25,34 @@ def test_summary_reports_versions_threads_and_settings(capsys, monkeypatch, tmp_
     assert summary["cpu cores"] >= 1
     printed = capsys.readouterr().out
     assert "tensorflow" in printed and str(tmp_path) in printed
+    assert f"fingerprint: {device.fingerprint()}\n" in printed
+
+
+def test_fingerprint_names_versions_device_mode_and_seed(monkeypatch):
+    import keras
+    import tensorflow as tf
+
+    monkeypatch.setenv("LAB_QUICK", "1")
+    device.set_seed(7)
+    line = device.fingerprint()
+    assert "\n" not in line
+    for part in [
+        f"Python {platform.python_version()}",
+        f"TensorFlow {tf.__version__}",
+        f"Keras {keras.__version__} (tensorflow backend)",
+        f"NumPy {np.__version__}",
+        device.detect_accelerator()["kind"],
+        "quick mode",
+        "seed 7",
+    ]:
+        assert part in line.split(" | "), (part, line)
+    monkeypatch.setenv("LAB_QUICK", "0")
+    assert "full mode" in device.fingerprint().split(" | ")
+
+
+def test_fingerprint_before_set_seed_says_the_default_was_not_set(monkeypatch):
+    monkeypatch.setattr(device, "_seed_in_force", None)
+    assert device.fingerprint().endswith(" | seed 42 (default, set_seed not called)")
 
 
 def test_set_seed_repeats_numpy_and_keras_draws():
