@@ -319,7 +319,7 @@ print("✅ both formulas match keras.losses, and they give different numbers")
 # answers **one** question, "which class?", with a distribution whose entries compete: the
 # likelihood of the label is just $\hat y_c$, and its negative log is $L_\text{CCE}$.
 #
-# The difference shows in the gradient that reaches the network. With a softmax and
+# The difference shows in the gradient each formula sends back. With a softmax and
 # $L_\text{CCE}$, the gradient of the loss with respect to the logits $z$ (the inputs of
 # the softmax) is simply $\hat y - y$: push the true class up, the others down, in
 # proportion to their probabilities. TensorFlow computes it for us:
@@ -363,6 +363,43 @@ ax.set_ylabel("loss of one image")
 ax.set_title("Two losses for the same softmax output, 10 classes")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ### What `fit` computes on TensorFlow
+#
+# One more trap. Hand a Keras loss the output of a Keras softmax (the last layer of the
+# lab's models), and on the TensorFlow backend it does not use the probabilities. The
+# softmax keeps the logits $z$ it received on its output, and the loss starts from them,
+# which is numerically safer. For `categorical_crossentropy` the number is the same. For
+# `binary_crossentropy` it is **another loss**: each logit goes through its own
+# **sigmoid** $\sigma(z_k) = 1/(1+e^{-z_k})$, and the binary formula is applied to those
+# ten numbers, not to the softmax probabilities. The cell passes the same logits through a
+# softmax layer and compares:
+
+# %%
+softmax_output = keras.layers.Activation("softmax")(logits)  # a lab model's last layer
+sigmoids = 1 / (1 + np.exp(-logits))
+bce_of_sigmoids = np.mean(-np.mean(one_hot * np.log(sigmoids)
+                                   + (1 - one_hot) * np.log(1 - sigmoids), axis=1))  # fmt: skip
+bce_in_fit = float(keras.losses.BinaryCrossentropy()(one_hot, softmax_output))
+cce_in_fit = float(keras.losses.CategoricalCrossentropy()(one_hot, softmax_output))
+print(f"binary, 001's formula on the softmax probabilities: {bce_by_hand:.4f}")
+print(f"binary, the same formula on the sigmoids of z     : {bce_of_sigmoids:.4f}")
+print(f"keras binary_crossentropy on the softmax layer    : {bce_in_fit:.4f}")
+print(f"keras categorical_crossentropy on the same layer  : {cce_in_fit:.4f}"
+      f"   (by hand {cce_by_hand:.4f})")  # fmt: skip
+
+# %%
+assert np.isclose(bce_in_fit, bce_of_sigmoids, rtol=1e-5), "expected sigmoids of the logits"
+assert not np.isclose(bce_in_fit, bce_by_hand, rtol=0.01), "expected another loss than 001's"
+assert np.isclose(cce_in_fit, cce_by_hand, rtol=1e-5), "the categorical loss should not change"
+print("✅ on a softmax layer, binary_crossentropy is the sigmoid cross-entropy of the logits")
+
+# %% [markdown]
+# So a model compiled with `loss="binary_crossentropy"` after a softmax trains ten
+# independent sigmoids on its logits, while `predict` still returns the softmax. Neither
+# is report 001's formula. The JAX and PyTorch backends keep no logits: there the loss is
+# 001's formula on the probabilities. Exercise 3 trains such a model.
 
 # %% [markdown]
 # ## Four optimizers on one loss surface
@@ -626,6 +663,8 @@ headline
 # - After a softmax the loss is the **categorical** cross-entropy, $-\log \hat y_c$
 #   (report 003). Report 001's formula is the **binary** cross-entropy: a different number
 #   (several times smaller), a model of independent yes/no outputs, and a weaker gradient.
+#   On TensorFlow, `binary_crossentropy` after a softmax layer is neither: Keras applies
+#   the binary formula to the sigmoids of the logits.
 # - On a narrow valley, SGD zig-zags, momentum overshoots, RMSprop and Adam rescale each
 #   direction. Adam beat plain SGD at default settings on a softmax classifier, as report
 #   004 observed; 004's Keras 2 code (`adam`, `lr=`, `decay=`, `epsilon=None`) fails on
@@ -655,10 +694,51 @@ headline
 #    setting "all changed" ($\epsilon = 10^{-4}$) fails (weights off by about $10^{-3}$),
 #    and so does `epsilon=1e-2`: $\sqrt{v + 0.01}$ and $\sqrt{v} + 0.01$ differ clearly.
 #    Where $\epsilon$ sits is part of the algorithm's definition, and the check sees it.
-# 3. It learns (both losses are minimal at the right answer), but worse. Measured here
-#    (8,000 digits, 5 epochs): with SGD, 37 % test accuracy instead of 80 %, since its
-#    gradient is several times weaker; with Adam, which rescales every gradient, 84 %
-#    instead of 88 %. Its printed loss (0.14 with Adam) looks better than the categorical
-#    one (0.45) although the model is worse: losses of different formulas cannot be
-#    compared.
+# 3. It learns (the loss is smallest at the right answer), but it is not report 001's
+#    formula that `fit` minimises. On TensorFlow, as the section "What `fit` computes on
+#    TensorFlow" showed, it trains ten independent sigmoids on the logits. The gradient on
+#    logit $k$ is then $(\sigma(z_k) - y_k)/K$ instead of $\hat y_k - y_k$. With all
+#    logits near 0, as at the start, the true class gets $-0.05$ instead of $-0.9$: plain
+#    SGD, at the same learning rate, moves much more slowly, while Adam rescales every
+#    gradient and hardly notices. The printed loss is this sigmoid cross-entropy: a third
+#    formula, comparable neither with the categorical loss nor with 001's formula on the
+#    probabilities. The hidden cell below runs the exercise with this run's data and
+#    prints the numbers.
 # ```
+
+# %% tags=["hide-cell"] jupyter={"source_hidden": true}
+# Exercise 3: the softmax classifier trained with binary_crossentropy on one-hot labels
+def binary_formula(y, q):
+    """The binary cross-entropy formula (report 001's) applied to the numbers q."""
+    q = np.clip(q, 1e-7, 1 - 1e-7)
+    return np.mean(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q), axis=1))
+
+
+y_train_one_hot = keras.utils.to_categorical(y_train, n_classes)
+y_test_one_hot = keras.utils.to_categorical(y_test, n_classes)
+categorical = {row["optimizer"]: row for row in results}
+rows = []
+for name in ("SGD (lr 0.01)", "Adam (lr 0.001)"):
+    rows.append({"optimizer": name, "loss": "categorical",
+                 "last training loss": categorical[name]["final training loss"],
+                 "test accuracy": categorical[name]["test accuracy"]})  # fmt: skip
+    model = softmax_classifier()
+    model.compile(optimizer=choices[name](), loss="binary_crossentropy")
+    keras.utils.set_random_seed(SEED)
+    history = model.fit(x_train, y_train_one_hot, epochs=EPOCHS, batch_size=BATCH_SIZE,
+                        verbose=0)  # fmt: skip
+    test_probabilities = model.predict(x_test, verbose=0)
+    accuracy = np.mean(test_probabilities.argmax(axis=1) == y_test)
+    rows.append({"optimizer": name, "loss": "binary",
+                 "last training loss": history.history["loss"][-1],
+                 "test accuracy": accuracy})  # fmt: skip
+print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3f}".format))
+
+keras_loss = model.evaluate(x_test, y_test_one_hot, verbose=0)  # the Adam model
+kernel, bias = (keras.ops.convert_to_numpy(w) for w in model.layers[0].weights)
+sigmoid_loss = binary_formula(y_test_one_hot, 1 / (1 + np.exp(-(x_test @ kernel + bias))))
+formula_001 = binary_formula(y_test_one_hot, test_probabilities)
+print(f"The Adam model on the test images: Keras reports a loss of {keras_loss:.4f}, the "
+      f"sigmoid cross-entropy of its logits is {sigmoid_loss:.4f}, and 001's formula on "
+      f"its softmax probabilities gives {formula_001:.4f}.")  # fmt: skip
+assert np.isclose(keras_loss, sigmoid_loss, rtol=1e-3), "Keras should use the sigmoids"
