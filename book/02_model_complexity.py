@@ -153,13 +153,16 @@ display(shapes)
 # `Dense` layer with them.
 
 # %%
-def lab_cnn(padding="same", hidden=25):
+def lab_cnn(padding="same", hidden=25, filters=(9, 9, 16)):
     """The lab CNN of reports 001 and 003 (28 × 28 × 1 in, 10 classes out)."""
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(9, (5, 5), padding=padding, activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(9, (5, 5), padding=padding, activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(16, (3, 3), padding=padding, activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(filters[0], (5, 5), padding=padding, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(filters[1], (5, 5), padding=padding, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(filters[2], (3, 3), padding=padding, activation="relu"),
+        layers.MaxPooling2D(2),
         layers.Flatten(),
         layers.Dense(hidden, activation="relu"),
         layers.Dense(10, activation="softmax"),
@@ -415,14 +418,21 @@ display(report_003_table)
 # %%
 cnn_count = models["001/003: lab CNN"].count_params()
 mlp_count = models["001: Dense(300) on 784 pixels"].count_params()
+doubled_count = lab_cnn(filters=(18, 18, 32)).count_params()  # report 001's best CNN
 print(f"lab CNN (deep): {cnn_count:,} parameters;  MLP (shallow): {mlp_count:,} parameters;"
       f"  ratio {mlp_count / cnn_count:.0f}×")  # fmt: skip
-assert cnn_count < mlp_count, "the deep lab CNN should have fewer parameters than the MLP"
+print(f"lab CNN with its filters doubled (18, 18, 32): {doubled_count:,} parameters, "
+      f"{doubled_count / mlp_count:.0%} of the MLP's")  # fmt: skip
+assert cnn_count < doubled_count < mlp_count, "both CNNs should be smaller than the MLP"
+assert doubled_count == 21_287, f"the doubled-filter CNN has {doubled_count:,} parameters"
 
 # %% [markdown]
-# and the CNN is the more accurate of the two on MNIST (99.06 % against 98.31 % in
-# report 001; chapters 3 and 5 train both). Convolutions share one small kernel over the
-# whole image, so depth costs few parameters.
+# and the deeper network can be the more accurate one. Report 001's best CNN is the lab
+# CNN with its filters doubled: it reached 99.06 % on MNIST, against 98.12 % for the
+# Dense(300) MLP and 98.31 % for the report's best MLP (900 hidden units). For the lab CNN
+# itself, report 001 gives only per-class F1 scores (0.975 to 0.996). Chapter 5 trains
+# the lab CNN, its doubled version and this MLP side by side. Convolutions share one
+# small kernel over the whole image, so depth costs few parameters.
 #
 # ### Report 003's example, counted in full
 #
