@@ -20,8 +20,9 @@
 #
 # - why Fashion-MNIST is harder than MNIST, and which of its ten classes get confused;
 # - what batch size does to training when the number of epochs is fixed;
-# - how dropout, Adam and a decaying learning rate give a small CNN 92.7 % in under five
-#   minutes of training on a CPU, and why batch normalisation is left out of it;
+# - how dropout, Adam and a decaying learning rate give a small CNN 92.7 % in about five
+#   minutes of training on a 2-core CPU (a full run), and why batch normalisation is
+#   left out of it;
 # - how to read a confusion matrix with class names and look at the mistakes themselves.
 #
 # **Prerequisites:** chapter 5 (the CNN on MNIST). **Run time:** full mode 6 minutes on
@@ -472,7 +473,8 @@ headline
 #   gets: report 003's batch of 4,096 needed 100 epochs for 90.55 %; batches of 128 get
 #   there in a few.
 # - Two convolution blocks and dropout, trained with Adam and a decaying learning rate,
-#   beat the report on a CPU: 92.7 % after 24 epochs, in under five minutes of training.
+#   beat the report on a CPU: 92.7 % after 24 epochs, in about five minutes of training
+#   (the full run's table).
 #   Batch normalisation doubled the epoch on the CPU and gave nothing at this depth.
 # - Print class names, not numbers, and look at the misclassified images.
 #
