@@ -115,8 +115,7 @@ def suite_rows() -> list[dict]:
     shutil.rmtree(ROOT / "_build" / "bench-quick", ignore_errors=True)
     build = [str(bin_dir / "jupyter-book"), "build", ".", "--path-output", "_build/bench-quick"]
     return [
-        time_command("(quick notebooks, one pass)", pytest + ["--run-once", "book"],
-                     {"LAB_QUICK": "1"}),  # fmt: skip
+        time_command("(quick notebooks, one pass)", pytest + ["book"], {"LAB_QUICK": "1"}),
         time_command("(quick test suite)", pytest + ["tests", "book"], {"LAB_QUICK": "1"}),
         time_command("(quick site build)", build, {"LAB_QUICK": "1"}),
     ]

@@ -487,8 +487,8 @@ assert all(np.isfinite(v) and v < start_loss for v in final.values()), "an optim
 # with each optimizer at its Keras default learning rate.
 #
 # The loader prints where the digits come from. Without the real MNIST files, quick mode
-# uses a generated stand-in of the same shape and says so; the numbers are then only a
-# smoke test.
+# uses scikit-learn's real 8x8 digits resized to 28 x 28 and says so; the numbers are then
+# those of that small set, not of MNIST.
 
 # %%
 mnist = data.load_mnist(n_train=N_TRAIN)

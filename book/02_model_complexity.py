@@ -338,8 +338,8 @@ plt.show()
 # 4 × 4 pixels gives $7 \times 7 = 49$ cells; each cell gives a histogram of 8 orientations;
 # with one cell per block, nothing is repeated:
 # $49 \times 8 = 392$. scikit-image agrees, on a digit (a real one when MNIST is found;
-# without it, quick mode uses a generated stand-in of the same shape, and the loader says
-# so: the length is the same):
+# without it, quick mode uses scikit-learn's real 8x8 digits resized to 28 x 28, and the
+# loader says so: the length is the same):
 
 # %%
 mnist = data.load_mnist(n_train=10, n_test=10)

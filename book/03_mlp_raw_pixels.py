@@ -62,7 +62,7 @@ from labhelpers import data, device, evaluate, exercises, plots, quick
 
 # %% tags=["parameters"]
 SEED = 42
-EPOCHS = quick.pick(full=20, quick=2)
+EPOCHS = quick.pick(full=20, quick=4)
 BATCH_SIZE = 128
 N_TRAIN = quick.pick(full=None, quick=2000)  # None: every training image
 N_TEST = quick.pick(full=None, quick=1000)

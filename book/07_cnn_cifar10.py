@@ -86,10 +86,11 @@ summary = device.summary()
 #
 # **Without the real data.** If CIFAR-10 is neither in the data home nor downloadable (an
 # offline machine, like the one that built this book), quick mode continues with a
-# **generated stand-in**: blurry colour patterns, one per class, of the same shape. The
-# loader prints `STAND-IN DATA` below when it does. The stand-in is easy, so every model
-# scores near 100 % on it: such numbers say nothing about CIFAR-10. Full mode never uses
-# the stand-in; it stops with a message that says how to get the data.
+# **generated stand-in**: drawn scenes of the ten classes (a red plane on a blue sky, a car
+# on a grey road, ...), of the same shape. The loader prints `STAND-IN DATA` below when it
+# does. The stand-in is far easier than the photos: its numbers say nothing about
+# CIFAR-10. Full mode never uses the stand-in; it stops with a message that says how to
+# get the data.
 
 # %%
 cifar = data.load_cifar10(n_train=N_TRAIN, n_test=N_TEST)
@@ -386,9 +387,9 @@ display(gaps)
 #   3.35 for 63.78 % accuracy: very confident mistakes). Chapter 9 closes the gap with data
 #   augmentation.
 #
-# On the stand-in (quick mode without CIFAR-10) these sentences do not apply: its classes
-# are easy, every model learns its training images perfectly in one or two epochs, and
-# the validation scores of models 2 and 6 lag for another reason. Batch normalisation
+# On the stand-in (quick mode without CIFAR-10) these sentences do not apply: its drawn
+# classes are far easier than photos, a quick run is far too short to over-fit, and the
+# validation scores of models 2 and 6 lag for another reason. Batch normalisation
 # predicts with running averages of each channel's mean and variance, updated by 1 % at
 # each training step (`momentum=0.99`); after the few dozen steps of a quick run they are
 # still far from the real statistics. A full run makes 352 steps per epoch.

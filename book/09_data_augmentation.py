@@ -83,8 +83,8 @@ summary = device.summary()
 # CIFAR-10: 32 × 32 colour photos of ten classes. `data.load_cifar10()` returns what
 # `keras.datasets.cifar10.load_data()` returns. **If CIFAR-10 cannot be found or downloaded
 # (offline), quick mode uses a generated stand-in of the same shape and prints
-# "STAND-IN DATA"**: the images are random blurry patterns, not photos, so the pictures
-# below look like noise and the accuracies say nothing about CIFAR-10. The code is the same
+# "STAND-IN DATA"**: the images are drawn scenes of the ten classes, not photos, so the
+# accuracies say nothing about CIFAR-10. The code is the same
 # one that runs on the real images. Full mode never uses a stand-in: it stops with a
 # message that says how to get the data.
 
@@ -388,8 +388,9 @@ print({label: f"{value:.1%}" for label, value in accuracy.items()})
 # What did the augmented model learn about flips? Predict the test images mirrored and
 # upside down. It saw mirrored images in training, so mirrored test images should score
 # about as well as the originals; upside-down ones are new to it (and to every photo in
-# CIFAR-10). On real CIFAR-10 the upside-down accuracy drops clearly; on the stand-in the
-# patterns have no "up", so the numbers mean little.
+# CIFAR-10). On real CIFAR-10 the upside-down accuracy drops clearly; the stand-in's drawn
+# scenes have an "up" too (sky above, ground below), but a quick run is short: its numbers
+# mean little.
 
 # %%
 flip_scores = {}

@@ -132,9 +132,9 @@ except Exception as error:
 
 # %% [markdown]
 # Part A also needs CIFAR-10. In quick mode, without the real data, the loader returns a
-# **generated stand-in** (random patterns of CIFAR-10's shape) and says so; in full mode
-# it stops with `DataUnavailableError`, which the next cell catches: the mechanics then run
-# on a stand-in made explicitly, and say so.
+# **generated stand-in** (drawn scenes of the ten classes, CIFAR-10's shape) and says so;
+# in full mode it stops with `DataUnavailableError`, which the next cell catches: the
+# mechanics then run on a stand-in made explicitly, and say so.
 
 # %%
 try:
@@ -142,7 +142,8 @@ try:
 except data.DataUnavailableError as error:
     print(f"⚠️  {error}\n    Part A uses a generated stand-in instead (NOT CIFAR-10).")
     standin = data.make_standin("cifar10", n_train=A_DEMO_IMAGES, n_test=A_DEMO_IMAGES // 2)
-    cifar = data.LoadedData(*standin, name="cifar10", kind="stand-in", source="generated",
+    cifar = data.LoadedData(*standin, name="cifar10", kind="stand-in",
+                            source=data.STANDIN_DESCRIPTIONS["cifar10"],
                             class_names=data.CIFAR10_CLASSES)  # fmt: skip
     print(cifar.describe())
 (a_train_x, a_train_y), (a_test_x, a_test_y) = cifar

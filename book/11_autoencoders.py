@@ -89,9 +89,9 @@ summary = device.summary()
 # ## The data
 #
 # Fashion-MNIST by default: the full 70,000 images are on most machines that followed
-# chapter 0. Without them, quick mode uses a generated stand-in of the same shape and says
-# so in the output below; full mode then stops with a message that says how to get the data.
-# Pixels are scaled to [0, 1] and given a channel axis: convolutions want (28, 28, 1).
+# chapter 0. Without them, quick mode uses drawn clothes of the ten classes (a stand-in)
+# and says so in the output below; full mode then stops with a message that says how to
+# get the data. Pixels are scaled to [0, 1] and given a channel axis: convolutions want (28, 28, 1).
 
 # %%
 dataset = data.load_dataset(DATASET, n_test=N_TEST)

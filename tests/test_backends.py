@@ -213,7 +213,18 @@ def test_a_child_past_its_timeout_is_stopped():
         backends.run_in_backend("tensorflow", sleeps, timeout=1, describe=False)
 
 
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_an_optional_backend_runs_here(backend):
+    """Skipped, with how to install it, where the backend is missing (failed in CI)."""
+    reason = backends.missing_reason(backend)
+    if reason is not None:
+        pytest.skip(reason)
+    result = backends.run_in_backend(backend, report_backend, {"scale": 2}, timeout=300)
+    assert result["keras_backend"] == backend and result["value"] == 4
+
+
 def test_run_all_skips_missing_backends_and_says_why(monkeypatch, capsys):
+    monkeypatch.delenv("LAB_NO_SKIPS", raising=False)
     hide_package(monkeypatch, "torch")
     results, skipped = backends.run_all(
         ["tensorflow", "torch"], prints_and_returns, timeout=300, describe=False
@@ -222,6 +233,13 @@ def test_run_all_skips_missing_backends_and_says_why(monkeypatch, capsys):
     assert list(skipped) == ["torch"] and "not installed" in skipped["torch"]
     printed = capsys.readouterr().out
     assert "SKIPPED torch" in printed and "tensorflow" in printed
+
+
+def test_run_all_refuses_to_skip_under_lab_no_skips(monkeypatch):
+    monkeypatch.setenv("LAB_NO_SKIPS", "1")
+    hide_package(monkeypatch, "torch")
+    with pytest.raises(backends.BackendUnavailableError, match="LAB_NO_SKIPS=1.*torch"):
+        backends.run_all(["tensorflow", "torch"], prints_and_returns, describe=False)
 
 
 @pytest.mark.parametrize("bad", [[], "tensorflow", ["tensorflow", "mxnet"]])

