@@ -198,7 +198,7 @@ print("the report's SGD in Keras 3:", type(sgd_as_in_the_report).__name__,
 loss_before = linear.evaluate(x_centred_test, y_centred_test, verbose=0)[0]
 history_linear = linear.fit(
     x_centred, y_centred, epochs=LINEAR_EPOCHS, batch_size=BATCH_SIZE,
-    validation_data=(x_centred_test, y_centred_test), verbose=0,
+    validation_split=0.1, verbose=0,
 )  # fmt: skip
 loss_after, accuracy_linear = linear.evaluate(x_centred_test, y_centred_test, verbose=0)
 print(f"test loss {loss_before:.3f} -> {loss_after:.3f}, test accuracy {accuracy_linear:.1%}")
@@ -264,7 +264,7 @@ free_linear = linear_classifier()
 start = time.perf_counter()
 history_free_linear = free_linear.fit(
     x_free, y_free, epochs=FREE_LINEAR_EPOCHS, batch_size=BATCH_SIZE,
-    validation_data=(x_free_test, y_free_test), verbose=0,
+    validation_split=0.1, verbose=0,
 )  # fmt: skip
 rows = [evaluate.model_report(free_linear, x_free_test, y_free_test, name="linear (Dense 3)",
                               train_seconds=time.perf_counter() - start)]  # fmt: skip
@@ -313,7 +313,7 @@ cnn_loss_before = cnn.evaluate(x_free_test[..., None], y_free_test, verbose=0)[0
 start = time.perf_counter()
 history_cnn = cnn.fit(
     x_free[..., None], y_free, epochs=CNN_EPOCHS, batch_size=BATCH_SIZE,
-    validation_data=(x_free_test[..., None], y_free_test), verbose=2,
+    validation_split=0.1, verbose=2,
 )  # fmt: skip
 rows.append(evaluate.model_report(cnn, x_free_test[..., None], y_free_test,
                                   name="deeper CNN (report 004)",

@@ -57,6 +57,7 @@ import hashlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from labhelpers import backends, data, device, exercises, plots, quick
 
@@ -151,8 +152,9 @@ def train_keras_model1(n_train, n_test, epochs, batch_size, learning_rate, seed)
     first_weights = keras.ops.convert_to_numpy(model.layers[0].kernel)[:, :, 0, 0].ravel()
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
+    # validation: the last 10 % of the training images; the test set is touched once, below
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_data=(x_test, y_test), verbose=2)  # fmt: skip
+                        validation_split=0.1, verbose=2)  # fmt: skip
     train_s, train_cpu_s = time.perf_counter() - start_wall, time.process_time() - start_cpu
 
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -310,12 +312,16 @@ def train_pytorch_model1(n_train, n_test, epochs, batch_size, learning_rate, see
 
     torch.manual_seed(seed)
     (x_train, y_train), (x_test, y_test) = data.load_mnist(n_train, n_test, verbose=False)
-    train_set = TensorDataset(torch.from_numpy(x_train[:, np.newaxis] / np.float32(255)),
-                              torch.from_numpy(y_train.astype(np.int64)))  # (n, 1, 28, 28)
-    test_set = TensorDataset(torch.from_numpy(x_test[:, np.newaxis] / np.float32(255)),
-                             torch.from_numpy(y_test.astype(np.int64)))  # fmt: skip
+
+    def tensors(images, labels):  # (n, 1, 28, 28) floats in [0, 1], int64 labels
+        return TensorDataset(torch.from_numpy(images[:, np.newaxis] / np.float32(255)),
+                             torch.from_numpy(labels.astype(np.int64)))  # fmt: skip
+
+    n_fit = int(len(x_train) * 0.9)  # as Keras's validation_split=0.1: the last 10 %
+    train_set = tensors(x_train[:n_fit], y_train[:n_fit])
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
-    test_loader = DataLoader(test_set, batch_size=1000)
+    val_loader = DataLoader(tensors(x_train[n_fit:], y_train[n_fit:]), batch_size=1000)
+    test_loader = DataLoader(tensors(x_test, y_test), batch_size=1000)
 
     class Model1(nn.Module):
         def __init__(self):
@@ -361,20 +367,21 @@ def train_pytorch_model1(n_train, n_test, epochs, batch_size, learning_rate, see
             optimizer.step()
             total_loss += loss.item() * len(labels)
             correct += (outputs.argmax(dim=1) == labels).sum().item()
-        val_loss, predictions = evaluate(test_loader)
+        val_loss, val_predictions = evaluate(val_loader)
         history["loss"].append(total_loss / len(train_set))
         history["accuracy"].append(correct / len(train_set))
         history["val_loss"].append(val_loss)
-        history["val_accuracy"].append(float((predictions == y_test).mean()))
+        history["val_accuracy"].append(float((val_predictions == y_train[n_fit:]).mean()))
         print(f"epoch {epoch + 1}/{epochs}: loss {history['loss'][-1]:.4f}, "
               f"val_accuracy {history['val_accuracy'][-1]:.4f}")  # fmt: skip
     train_s, train_cpu_s = time.perf_counter() - start_wall, time.process_time() - start_cpu
 
+    test_loss, predictions = evaluate(test_loader)  # the test set, once, at the end
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
         "history": history,
-        "test_loss": history["val_loss"][-1],
-        "test_accuracy": history["val_accuracy"][-1],
+        "test_loss": test_loss,
+        "test_accuracy": float((predictions == y_test).mean()),
         "train_s": train_s,
         "train_cpu_s": train_cpu_s,
         "predictions": predictions.tolist(),
@@ -421,7 +428,8 @@ if torch_runs:
 # %% [markdown]
 # ### The curves
 #
-# Solid lines are training, dashed lines are the test set. Look at the **loss** of the
+# Solid lines are training, dashed lines are the validation images (the last 10 % of the
+# training images; the test set is used once, at the end). Look at the **loss** of the
 # broken version: it sits high, and it can never fall below about 1.46, whatever the
 # model does. The accuracy tells how much that costs.
 
@@ -567,9 +575,62 @@ if torch_runs:
 # **And in Keras?** `Dense(10, activation="softmax")` with
 # `loss="sparse_categorical_crossentropy"` is right: Keras's loss expects probabilities by
 # default (`from_logits=False`). Keras's version of the mistake is the opposite pairing, a
-# softmax output with `SparseCategoricalCrossentropy(from_logits=True)`, and Keras warns
-# about it. The rule is the same in both libraries: the softmax is applied **once**, either
-# in the model or in the loss.
+# softmax output with `SparseCategoricalCrossentropy(from_logits=True)`. What it does
+# depends on the backend, so we measure it: one tiny softmax model with fixed weights, the
+# same 256 inputs, evaluated with each loss on each backend.
+
+# %%
+def softmax_loss_pairings(seed):
+    """The loss of one softmax model with from_logits=False and True, and whether Keras
+    warned; the same weights and inputs on every backend."""
+    import warnings
+
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(256, 20)).astype("float32")
+    y = rng.integers(0, 10, 256)
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(10, activation="softmax")])
+    model.layers[0].set_weights([rng.normal(scale=0.3, size=(20, 10)).astype("float32"),
+                                 np.zeros(10, "float32")])  # fmt: skip
+    measured = {}
+    for from_logits in (False, True):
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = model.evaluate(x, y, verbose=0)
+        measured[f"from_logits={from_logits}"] = float(loss)
+        measured[f"warned ({from_logits})"] = any("from_logits" in str(w.message) for w in caught)
+    return measured
+
+
+pairings, _ = backends.run_all(BACKENDS, softmax_loss_pairings, {"seed": SEED},
+                               timeout=TIMEOUT, describe=False, verbose=False)  # fmt: skip
+pairing_table = pd.DataFrame([
+    {"backend": backend, "loss, from_logits=False": run["from_logits=False"],
+     "loss, from_logits=True": run["from_logits=True"], "Keras warns": run["warned (True)"],
+     "second softmax": not np.isclose(run["from_logits=True"], run["from_logits=False"])}
+    for backend, run in pairings.items()
+]).set_index("backend")  # fmt: skip
+display(pairing_table.round(4))
+if "tensorflow" in pairings:
+    tf_run = pairings["tensorflow"]
+    assert np.isclose(tf_run["from_logits=True"], tf_run["from_logits=False"], rtol=1e-5)
+    assert tf_run["warned (True)"] and not tf_run["warned (False)"]
+for backend in {"jax", "torch"} & set(pairings):
+    doubled = pairings[backend]["from_logits=True"]
+    assert floor - 1e-4 <= doubled <= floor + 1, f"{backend}: no second softmax?"
+    assert not pairings[backend]["warned (True)"], f"{backend} warned after all"
+
+# %% [markdown]
+# On **TensorFlow**, Keras notices that the output came out of a softmax, takes the logits
+# it kept from before the softmax, computes the right loss (the two columns agree) and only
+# warns. On **JAX** and **PyTorch** there is no such rescue and no warning: the loss applies
+# a second softmax, exactly as in the broken PyTorch model above, and lands in the squashed
+# range from the floor 1.46 upwards. A notebook that trains fine on TensorFlow can
+# therefore train badly, silently, on another backend. The rule is the same in every
+# library: the softmax is applied **once**, either in the model or in the loss.
 #
 # ## Your turn
 #
@@ -675,7 +736,9 @@ headline
 #    divides each step by the running size of the gradient, which undoes the *size* of the
 #    shrunken gradient but not its *direction*: images the model is already sure about,
 #    rightly or wrongly, contribute almost nothing, and Adam enlarges what is left.
-# 3. Keras warns that the loss received probabilities while `from_logits=True` (the
-#    output looks like the result of a softmax). The loss then applies a second softmax:
-#    it is squashed into [1.46, 2.46] exactly as in PyTorch, and training suffers the same.
+# 3. It depends on the backend (the table above measured it). On TensorFlow, Keras warns
+#    that the output was produced by a softmax, uses the logits it kept from before the
+#    softmax, and trains correctly. On JAX and PyTorch it neither warns nor rescues: the
+#    loss applies a second softmax, is squashed into [1.46, 2.46] as in plain PyTorch, and
+#    training suffers the same.
 # ```
