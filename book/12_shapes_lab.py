@@ -32,6 +32,8 @@
 # shapes), a minute or two on a GPU (an estimate); quick mode about 1 minute.
 
 # %% [markdown]
+# ## The lab question
+#
 # This chapter runs the whole mini-project that report 004 answered ("Deep Learning: MP1
 # Report"). Its sections: a simple classification ("the simplest possible: a single dense
 # layer with a softmax activation"), the visualisation of its weights, "a more difficult

@@ -34,7 +34,7 @@
 # minute.
 # Quick mode: about 1.5 minutes, most of it starting five Python processes.
 #
-# The lab, in the words of report 002, which ran every experiment twice, in Keras and in
+# The lab question, in the words of report 002, which ran every experiment twice, in Keras and in
 # PyTorch:
 #
 # > **1.1. First CNN** — Conv2D: 32, 3, 1, 'valid'. Flatten. Dense: 10 ('softmax').

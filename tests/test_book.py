@@ -1,5 +1,6 @@
 """The book's invariants: every notebook is a synced pair, listed once in _toc.yml, stored
-without outputs, and no chapter file would be collected by pytest as a test module."""
+without outputs, follows the chapter shape, and no chapter file would be collected by pytest
+as a test module."""
 
 from pathlib import Path
 
@@ -83,4 +84,48 @@ def test_colab_instructions_install_from_the_configured_repository():
     intro = (ROOT / "intro.md").read_text()
     assert f'%pip install --no-deps "git+{url}"' in intro, (
         "intro.md's Colab install line must name _config.yml's repository url"
+    )
+
+
+# The shape every chapter follows, in this order (chapter 0 is the template): each landmark
+# is a pattern matched against the chapter's cells, markdown or code.
+CHAPTER_SHAPE = [
+    ("an H1 title", r"^# \S"),
+    ("'You will learn'", r"\*\*You will learn\*\*"),
+    ("the lab question", r"(?i)lab questions?\b"),
+    ("'## Setup'", r"^## Setup\s*$"),
+    ("a `parameters` cell", None),
+    ("'Your turn'", r"^##+ Your turn"),
+    ("'## Summary'", r"^## Summary\s*$"),
+    ("'## Exercises'", r"^## Exercises\s*$"),
+]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_has_the_books_shape(notebook):
+    import re
+
+    chapter = nbformat.read(notebook, as_version=4)
+    title = chapter.cells[0].source.strip().splitlines()
+    assert title[0].startswith("# ") and len(title) > 1, (
+        f"{notebook.name}: the first cell is an H1 title, then a one-line subtitle"
+    )
+
+    def first_cell(pattern) -> int | None:
+        for index, cell in enumerate(chapter.cells):
+            if pattern is None and "parameters" in cell.metadata.get("tags", []):
+                return index
+            if pattern is not None and cell.cell_type == "markdown" and re.search(
+                pattern, cell.source, re.MULTILINE
+            ):
+                return index
+        return None
+
+    found = [(name, first_cell(pattern)) for name, pattern in CHAPTER_SHAPE]
+    missing = [name for name, index in found if index is None]
+    assert not missing, f"{notebook.name} lacks {', '.join(missing)}"
+    order = [index for _, index in found]
+    assert order == sorted(order), (
+        f"{notebook.name}: the landmarks are out of order: "
+        + ", ".join(f"{name} in cell {index}" for name, index in found)
     )
