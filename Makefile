@@ -1,7 +1,8 @@
 # Two commands do everything, each setting up its own virtual environment the first time:
 #   make book   renders the site (chapters executed in full, cached) into _build/full/_build/html
-#   make test   runs every test: labhelpers unit tests, the book's invariants, and every
-#               notebook in quick mode
+#   make test   runs every test: labhelpers unit tests, the book's invariants, every
+#               notebook in quick mode, then the quick site (rendered from the notebooks the
+#               tests executed) and its browser test; -rs lists each skip and its reason
 # More:
 #   make book-quick  the same site in quick mode (LAB_QUICK=1), in minutes: _build/quick/_build/html
 #   make site-test   book-quick, then the browser test of that site (tests/test_site.py)
@@ -71,7 +72,7 @@ $(UV_VENV)/bin/uv:
 	$(UV_VENV)/bin/python -m pip install --quiet uv==0.13.9
 
 test: setup
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests book
+	$(BIN)/python -m pytest -rs --nbval-lax --nbval-current-env tests book
 
 # A fresh second environment from pyproject.toml's ranges, every package at its newest release;
 # tools/latest_check.py runs the unit tests and two quick chapters there, then prints what
