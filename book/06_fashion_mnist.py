@@ -309,8 +309,44 @@ else:
     print("quick mode or partial data: the accuracy bar is checked only in a full run")
 
 # %% [markdown]
-# What a full run gave on a 2-core CPU (report 003's model 8 epochs, our CNN 24; the
-# whole chapter took 6.0 minutes):
+# ### This run: the batch sizes
+#
+# Report 003's model with two batch sizes, the same epochs. The cell compares them on the
+# test images of this run, with the standard error of the gap: how much it would move on
+# another test set of the same size (another seed moves it too, on top of that). A gap
+# inside two standard errors is not a finding.
+
+# %%
+large_name, small_name = (f"003 final, batch {b}, RMSprop" for b in (REPORT_BATCH_SIZE, BATCH_SIZE))
+n_fit = int(len(x_train) * (1 - VALIDATION_SPLIT))
+updates = {b: EPOCHS * -(-n_fit // b) for b in (REPORT_BATCH_SIZE, BATCH_SIZE)}
+batch_gap = evaluate.compare_accuracy(
+    y_test, models[small_name].predict(x_test, verbose=0),
+    models[large_name].predict(x_test, verbose=0),
+)  # fmt: skip
+print(f"In this run ({EPOCHS} epochs on {n_fit:,} {fashion.kind} training images): "
+      f"batch {BATCH_SIZE} made {updates[BATCH_SIZE]:,} weight updates and reached "
+      f"{batch_gap['accuracy_a']:.2%}; batch {REPORT_BATCH_SIZE} made "
+      f"{updates[REPORT_BATCH_SIZE]:,} and reached {batch_gap['accuracy_b']:.2%}.")  # fmt: skip
+points, error = 100 * batch_gap["difference"], 100 * batch_gap["standard_error"]
+if batch_gap["clear"]:
+    winner = "small" if points > 0 else "large"
+    print(f"The {winner} batch is ahead by {abs(points):.1f} points, more than twice the "
+          f"standard error of the gap on these {batch_gap['n']:,} test images ({error:.1f} "
+          "points).")  # fmt: skip
+else:
+    print(f"The gap, {points:+.1f} points, is within two standard errors ({error:.1f} points "
+          f"each) on these {batch_gap['n']:,} test images: this run does not separate them.")
+if quick.is_quick():
+    print("Quick mode: a few dozen updates on a few thousand images, and neither model is "
+          "near the end of its training, so a gap here, clear or not, says nothing about "
+          "the full run (on the real images, another seed put the other batch ahead). The "
+          "lesson below is the full run's.")  # fmt: skip
+
+# %% [markdown]
+# **The full run** (real Fashion-MNIST, all 60,000 images, on a 2-core CPU, 2026-11-30,
+# TF 2.21; `benchmarks/RESULTS.md`): report 003's model 8 epochs, our CNN 24, the whole
+# chapter 6.0 minutes. These are that run's figures, not this run's:
 #
 # | model | parameters | accuracy | macro F1 | training |
 # |---|---|---|---|---|
@@ -319,13 +355,16 @@ else:
 # | our CNN, batch 128, Adam | 421,642 | 92.67 % | 0.926 | 304 s |
 # | *report 003 (100 epochs, batch 4096)* | *177,600* | *90.55 %* | *0.90* | |
 #
-# Two lessons. With the same 8 epochs, report 003's model at batch 4,096 makes 112
-# weight updates, at batch 128 3,376: the small batch wins by far, and reaches in 8
-# epochs and 24 seconds what the report reached in 100 epochs. (A large batch gives a
-# more accurate gradient, but each of its updates costs the arithmetic of 32 small ones;
-# the CPU does big batches more efficiently, 14 s against 24 s per 8 epochs here, but
-# far from 32 times so.) And the second convolution block with dropout, trained three
-# times longer, adds two points more.
+# Two lessons from that full run. With the same 8 epochs, report 003's model at batch
+# 4,096 makes 112 weight updates, at batch 128 3,376: the small batch wins by far, and
+# reaches in 8 epochs and 24 seconds what the report reached in 100 epochs. (A large
+# batch gives a more accurate gradient, but each of its updates costs the arithmetic of
+# 32 small ones; the CPU does big batches more efficiently, 14 s against 24 s per 8
+# epochs there, but far from 32 times so.) And the second convolution block with
+# dropout, trained three times longer, adds two points more. Both gaps are beyond the
+# test set's noise: on 10,000 test images the standard error of a gap is at most
+# √((e₁ + e₂) / 10,000), with e₁ and e₂ the two error rates: 0.54 points for the first
+# gap (9.87 points), 0.41 for the second (2.11). Each model ran once, with one seed.
 
 # %% [markdown]
 # ## Training curves
@@ -356,8 +395,8 @@ plt.show()
 print(evaluate.scores(y_test, predicted))
 
 # %% [markdown]
-# The per-class F1 scores of the three models side by side. Trousers, bags, sandals,
-# sneakers and ankle boots are easy for all; the tops are not.
+# The per-class F1 scores of the three models side by side. In the full run, trousers,
+# bags, sandals, sneakers and ankle boots were easy for all three; the tops were not.
 
 # %%
 confusions.f1_bars(
@@ -374,19 +413,25 @@ report.style.format({"precision": "{:.3f}", "recall": "{:.3f}", "f1-score": "{:.
 
 # %%
 pairs = evaluate.most_confused_pairs(y_test, predicted, k=8, class_names=class_names)
+tops = {"T-shirt/top", "Shirt", "Pullover", "Coat"}
+among_tops = int(sum(t in tops and p in tops for t, p in zip(pairs["true"], pairs["predicted"])))
+worst_class = report.drop(index=["macro avg", "weighted avg"])["f1-score"].idxmin()
+print(f"In this run: {among_tops} of the {len(pairs)} most frequent mistakes are between the "
+      f"four tops; the worst class is {worst_class} "
+      f"(F1 {report.loc[worst_class, 'f1-score']:.3f}).")  # fmt: skip
 pairs.style.format({"share": "{:.1%}"})
 
 # %% [markdown]
-# The tops dominate the list: **Shirt** goes to T-shirt/top, Pullover and Coat; Pullover
-# and Coat go to each other and to Shirt; T-shirt/top goes to Shirt. The shirt is the
-# worst class of all (the lowest F1). Report 001 saw the same and wrote that shirts were
+# In the full run the tops dominated the list: **Shirt** went to T-shirt/top, Pullover and
+# Coat; Pullover and Coat to each other and to Shirt; T-shirt/top to Shirt. The shirt was
+# the worst class of all (the lowest F1). Report 001 saw the same and wrote that shirts were
 # confused with "class 1 (T-shirt/top)"; class 1 is *Trouser*, T-shirt/top is class 0: a
 # reminder to print class names, not numbers.
 #
 # Why these? At 28 × 28 grey pixels a shirt, a T-shirt, a pullover and a coat are all a
 # torso with sleeves. What separates them (a collar, buttons, a zip, the sleeve length,
 # the texture of knitted wool) is a few pixels wide, and the dataset's own labels for
-# them are not always consistent. Shoes (sandal, sneaker, ankle boot) are confused among
+# them are not always consistent. Shoes (sandal, sneaker, ankle boot) were confused among
 # themselves too, much less often.
 #
 # Look at the mistakes themselves. First the shirts that our CNN called T-shirts, most
@@ -399,7 +444,8 @@ confusions.confusion_examples(
 plt.show()
 
 # %% [markdown]
-# Many of them have short sleeves or no visible collar: a person would hesitate too.
+# On the real images, many of them have short sleeves or no visible collar: a person would
+# hesitate too.
 # Now the other direction, and the pullover/coat pair:
 
 # %%
@@ -470,8 +516,8 @@ headline
 # - Fashion-MNIST has MNIST's shapes but is much harder: the tops (T-shirt/top, shirt,
 #   pullover, coat) look alike at 28 × 28 pixels, and the shirt is the worst class.
 # - With a fixed number of epochs the batch size decides how many updates the network
-#   gets: report 003's batch of 4,096 needed 100 epochs for 90.55 %; batches of 128 get
-#   there in a few.
+#   gets: report 003's batch of 4,096 needed 100 epochs for 90.55 %; in the full run,
+#   batches of 128 got there in 8.
 # - Two convolution blocks and dropout, trained with Adam and a decaying learning rate,
 #   beat the report on a CPU: 92.7 % after 24 epochs, in about five minutes of training
 #   (the full run's table).

@@ -76,6 +76,35 @@ def scores(y_true, y_pred) -> dict[str, float]:
     }
 
 
+def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int]:
+    """Two classifiers on the same test samples: their accuracies, the gap and its noise.
+
+    ``difference`` is accuracy a minus accuracy b. ``standard_error`` is the paired standard
+    error of that difference from the test sample alone (the spread of the per-sample
+    differences, correct a minus correct b, over the square root of n): it says how much
+    the gap would move on another test set of the same size, not how much another training
+    seed would move it. ``clear`` is True when the gap is more than two standard errors.
+    """
+    true = as_labels(y_true, "y_true")
+    a, b = as_labels(y_pred_a, "y_pred_a"), as_labels(y_pred_b, "y_pred_b")
+    if not len(true) == len(a) == len(b):
+        raise ValueError(
+            f"y_true, y_pred_a and y_pred_b have {len(true)}, {len(a)} and {len(b)} labels"
+        )
+    per_sample = (a == true).astype(float) - (b == true).astype(float)
+    n = len(true)
+    difference = float(per_sample.mean())
+    error = float(per_sample.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    return {
+        "accuracy_a": float((a == true).mean()),
+        "accuracy_b": float((b == true).mean()),
+        "difference": difference,
+        "standard_error": error,
+        "clear": bool(difference != 0 and abs(difference) > 2 * error),
+        "n": n,
+    }
+
+
 def per_class_report(y_true, y_pred, class_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Precision, recall, F1 and support of every class, then the averages (scikit-learn)."""
     true, pred, names = _pair(y_true, y_pred, class_names)

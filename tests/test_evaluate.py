@@ -63,6 +63,30 @@ def test_too_few_class_names_is_an_error():
         evaluate.per_class_report(Y_TRUE, Y_PRED, class_names=["cat", "dog"])
 
 
+def test_compare_accuracy_gives_the_gap_and_its_paired_standard_error():
+    better = Y_TRUE.copy()
+    better[7] = 1  # one mistake, where Y_PRED makes four
+    result = evaluate.compare_accuracy(Y_TRUE, better, Y_PRED)
+    assert result["accuracy_a"] == 0.9 and result["accuracy_b"] == 0.6 and result["n"] == 10
+    assert result["difference"] == pytest.approx(0.3)
+    per_sample = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1, 1], dtype=float)  # a right, b wrong: 1
+    assert result["standard_error"] == pytest.approx(per_sample.std(ddof=1) / np.sqrt(10))
+    assert result["clear"] is False  # 3 of 10 samples: inside two standard errors
+    many = evaluate.compare_accuracy(np.tile(Y_TRUE, 10), np.tile(better, 10), np.tile(Y_PRED, 10))
+    assert many["difference"] == pytest.approx(0.3) and many["clear"] is True
+
+
+def test_compare_accuracy_of_the_same_predictions_is_no_gap():
+    result = evaluate.compare_accuracy(Y_TRUE, Y_PRED, Y_PRED)
+    assert result["difference"] == 0 and result["standard_error"] == 0
+    assert result["clear"] is False
+
+
+def test_compare_accuracy_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="have 10, 10 and 9 labels"):
+        evaluate.compare_accuracy(Y_TRUE, Y_PRED, Y_PRED[:9])
+
+
 def test_most_confused_pairs_ranks_mistakes():
     table = evaluate.most_confused_pairs(Y_TRUE, Y_PRED, k=3)
     assert list(table.itertuples(index=False, name=None))[0] == ("2", "0", 2, 0.4)
