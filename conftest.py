@@ -67,13 +67,13 @@ def pytest_runtest_setup(item):
         _started[item.parent] = time.perf_counter()
 
 
+_failed: set = set()
+
+
 def pytest_runtest_logreport(report):
     """Remember failures, so that a notebook with a failed cell is never cached."""
     if report.failed:
         _failed.add(report.nodeid.split("::")[0])
-
-
-_failed: set = set()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -488,6 +488,21 @@ def _subset(arrays, n: int | None):
     return (x, y) if n is None else (x[:n], y[:n])
 
 
+def _search_offline(spec: dict):
+    """Try each offline source of a dataset in turn: (the first found or None, the damaged
+    files passed over on the way)."""
+    problems: list[str] = []
+    for source in spec["sources"]():
+        try:
+            found = source()
+        except DataCorruptError as error:
+            problems.append(str(error))
+            continue
+        if found:
+            return found, problems
+    return None, problems
+
+
 def load_dataset(
     name: str, n_train: int | None = None, n_test: int | None = None, *, verbose: bool = True
 ) -> LoadedData:
@@ -518,17 +533,10 @@ def load_dataset(
     spec = _spec(name)
     _check_size(n_train, "n_train")
     _check_size(n_test, "n_test")
-    problems: list[str] = []
-    found = None
-    for source in spec["sources"]():
-        try:
-            found = source()
-        except DataCorruptError as error:
-            problems.append(str(error))
-            if verbose:
-                print(f"Skipped: {error}")
-        if found:
-            break
+    found, problems = _search_offline(spec)
+    if verbose:
+        for problem in problems:
+            print(f"Skipped: {problem}")
     if not found:
         try:
             found = spec["download"]()
@@ -594,18 +602,12 @@ def find_offline(name: str) -> dict:
     ``problems`` (damaged files passed over) and ``get`` (the commands that bring the data).
     """
     spec = _spec(name)
-    problems: list[str] = []
+    found, problems = _search_offline(spec)
     report = {"name": name, "title": spec["title"], "get": how_to_get(name), "problems": problems}
-    for source in spec["sources"]():
-        try:
-            found = source()
-        except DataCorruptError as error:
-            problems.append(str(error))
-            continue
-        if found:
-            (train, test), kind, where = found
-            return {**report, "status": kind, "source": where,
-                    "sizes": (len(train[0]), len(test[0]))}  # fmt: skip
+    if found:
+        (train, test), kind, where = found
+        return {**report, "status": kind, "source": where,
+                "sizes": (len(train[0]), len(test[0]))}  # fmt: skip
     status = "damaged" if problems else "missing"
     return {**report, "status": status, "source": STANDIN_DESCRIPTIONS[name], "sizes": None}
 
