@@ -209,7 +209,7 @@ record = keras.callbacks.LambdaCallback(
 history = model.fit(
     x_train_scaled, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
     validation_split=0.1, callbacks=[record], verbose=2,
-)  # fmt: skip
+)
 
 # %% [markdown]
 # Keras reports the loss as a running mean over the epoch, so the curve is smooth. It

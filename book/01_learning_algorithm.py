@@ -142,7 +142,7 @@ defaults = {
 print(defaults)
 documented = {
     "learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": False,
-}  # fmt: skip
+}
 assert defaults == documented, "keras.optimizers.RMSprop's defaults changed: update the list"
 
 # %% [markdown]
@@ -154,7 +154,7 @@ assert defaults == documented, "keras.optimizers.RMSprop's defaults changed: upd
 
 # %%
 def rmsprop_numpy(start, gradients, learning_rate=0.001, rho=0.9, momentum=0.0,
-                  epsilon=1e-7, centered=False):  # fmt: skip
+                  epsilon=1e-7, centered=False):
     """The weights after each RMSprop step, as Keras 3 computes them (float32)."""
     w = np.array(start, dtype=np.float32)
     v = np.zeros_like(w)  # running mean of g²
@@ -219,7 +219,7 @@ settings = {
     "centered=True": {"centered": True},
     "all changed": {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.5, "epsilon": 1e-4,
                     "centered": True},
-}  # fmt: skip
+}
 paths, rows = {}, []
 for label, kwargs in settings.items():
     ours = rmsprop_numpy(start, gradients, **kwargs)
@@ -227,7 +227,7 @@ for label, kwargs in settings.items():
     paths[label] = (ours, theirs)
     rows.append({"setting": label, "steps": N_CHECK_STEPS,
                  "largest |NumPy - Keras|": np.abs(ours - theirs).max(),
-                 "distance travelled": np.abs(ours[-1] - ours[0]).max()})  # fmt: skip
+                 "distance travelled": np.abs(ours[-1] - ours[0]).max()})
 pd.DataFrame(rows)
 
 # %% [markdown]
@@ -241,7 +241,7 @@ for label, (ours, theirs) in paths.items():
     np.testing.assert_allclose(
         ours, theirs, rtol=1e-5, atol=1e-6,
         err_msg=f"NumPy and Keras RMSprop disagree with setting {label!r}",
-    )  # fmt: skip
+    )
     assert np.abs(ours[-1] - ours[0]).max() > 1e-3, f"the weights did not move ({label})"
 print(f"✅ NumPy and Keras agree on all {N_CHECK_STEPS} steps for all {len(paths)} settings")
 
@@ -293,7 +293,7 @@ one_hot = np.eye(n_classes, dtype="float32")[labels]
 
 cce_by_hand = np.mean(-np.sum(one_hot * np.log(probabilities), axis=1))
 bce_by_hand = np.mean(-np.mean(one_hot * np.log(probabilities)
-                               + (1 - one_hot) * np.log(1 - probabilities), axis=1))  # fmt: skip
+                               + (1 - one_hot) * np.log(1 - probabilities), axis=1))
 cce_keras = float(keras.losses.CategoricalCrossentropy()(one_hot, probabilities))
 bce_keras = float(keras.losses.BinaryCrossentropy()(one_hot, probabilities))
 print(f"categorical: by hand {cce_by_hand:.6f}   keras {cce_keras:.6f}")
@@ -380,14 +380,14 @@ plt.show()
 softmax_output = keras.layers.Activation("softmax")(logits)  # a lab model's last layer
 sigmoids = 1 / (1 + np.exp(-logits))
 bce_of_sigmoids = np.mean(-np.mean(one_hot * np.log(sigmoids)
-                                   + (1 - one_hot) * np.log(1 - sigmoids), axis=1))  # fmt: skip
+                                   + (1 - one_hot) * np.log(1 - sigmoids), axis=1))
 bce_in_fit = float(keras.losses.BinaryCrossentropy()(one_hot, softmax_output))
 cce_in_fit = float(keras.losses.CategoricalCrossentropy()(one_hot, softmax_output))
 print(f"binary, 001's formula on the softmax probabilities: {bce_by_hand:.4f}")
 print(f"binary, the same formula on the sigmoids of z     : {bce_of_sigmoids:.4f}")
 print(f"keras binary_crossentropy on the softmax layer    : {bce_in_fit:.4f}")
 print(f"keras categorical_crossentropy on the same layer  : {cce_in_fit:.4f}"
-      f"   (by hand {cce_by_hand:.4f})")  # fmt: skip
+      f"   (by hand {cce_by_hand:.4f})")
 
 # %%
 assert np.isclose(bce_in_fit, bce_of_sigmoids, rtol=1e-5), "expected sigmoids of the logits"
@@ -505,7 +505,7 @@ print("training images:", x_train.shape, " test images:", x_test.shape)
 def softmax_classifier():
     keras.utils.set_random_seed(SEED)
     return keras.Sequential([keras.Input(shape=(784,)),
-                             keras.layers.Dense(10, activation="softmax")])  # fmt: skip
+                             keras.layers.Dense(10, activation="softmax")])
 
 
 choices = {
@@ -517,13 +517,13 @@ histories, results = {}, []
 for name, make_optimizer in choices.items():
     model = softmax_classifier()
     model.compile(optimizer=make_optimizer(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])  # fmt: skip
+                  metrics=["accuracy"])
     keras.utils.set_random_seed(SEED)
     histories[name] = model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-                                verbose=0)  # fmt: skip
+                                verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     results.append({"optimizer": name, "final training loss": histories[name].history["loss"][-1],
-                    "test accuracy": accuracy})  # fmt: skip
+                    "test accuracy": accuracy})
 pd.DataFrame(results)
 
 # %%
@@ -571,7 +571,7 @@ attempts = {
     "Adam(lr=0.001)": lambda: keras.optimizers.Adam(lr=0.001),
     "SGD(learning_rate=0.01, decay=1e-6)": lambda: keras.optimizers.SGD(
         learning_rate=0.01, decay=1e-6),
-}  # fmt: skip
+}
 for code, attempt in attempts.items():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -607,7 +607,7 @@ schedule = keras.optimizers.schedules.InverseTimeDecay(
 )  # what Keras 2's decay=1e-6 did: lr / (1 + 1e-6 * step)
 sgd = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9, nesterov=True)
 adam = keras.optimizers.Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                             amsgrad=False)  # fmt: skip
+                             amsgrad=False)
 print(type(sgd).__name__, type(adam).__name__, "created with Keras", keras.__version__)
 
 # %% [markdown]
@@ -629,7 +629,7 @@ exercises.check(
     what="the size of RMSprop's first step",
     rtol=1e-4,
     hint="v_1 = (1 - rho) g², so the step is learning_rate × g / sqrt((1 - rho) g²).",
-)  # fmt: skip
+)
 
 # %% [markdown]
 # The solution (open it once you have tried):
@@ -637,7 +637,7 @@ exercises.check(
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 0.01 / np.sqrt(1 - 0.9)  # ≈ 0.0316, for any gradient g ≠ 0
 assert exercises.check(solution, expected_step, what="the size of RMSprop's first step",
-                       rtol=1e-4)  # fmt: skip
+                       rtol=1e-4)
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
@@ -721,17 +721,17 @@ rows = []
 for name in ("SGD (lr 0.01)", "Adam (lr 0.001)"):
     rows.append({"optimizer": name, "loss": "categorical",
                  "last training loss": categorical[name]["final training loss"],
-                 "test accuracy": categorical[name]["test accuracy"]})  # fmt: skip
+                 "test accuracy": categorical[name]["test accuracy"]})
     model = softmax_classifier()
     model.compile(optimizer=choices[name](), loss="binary_crossentropy")
     keras.utils.set_random_seed(SEED)
     history = model.fit(x_train, y_train_one_hot, epochs=EPOCHS, batch_size=BATCH_SIZE,
-                        verbose=0)  # fmt: skip
+                        verbose=0)
     test_probabilities = model.predict(x_test, verbose=0)
     accuracy = np.mean(test_probabilities.argmax(axis=1) == y_test)
     rows.append({"optimizer": name, "loss": "binary",
                  "last training loss": history.history["loss"][-1],
-                 "test accuracy": accuracy})  # fmt: skip
+                 "test accuracy": accuracy})
 print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3f}".format))
 
 keras_loss = model.evaluate(x_test, y_test_one_hot, verbose=0)  # the Adam model
@@ -740,5 +740,5 @@ sigmoid_loss = binary_formula(y_test_one_hot, 1 / (1 + np.exp(-(x_test @ kernel 
 formula_001 = binary_formula(y_test_one_hot, test_probabilities)
 print(f"The Adam model on the test images: Keras reports a loss of {keras_loss:.4f}, the "
       f"sigmoid cross-entropy of its logits is {sigmoid_loss:.4f}, and 001's formula on "
-      f"its softmax probabilities gives {formula_001:.4f}.")  # fmt: skip
+      f"its softmax probabilities gives {formula_001:.4f}.")
 assert np.isclose(keras_loss, sigmoid_loss, rtol=1e-3), "Keras should use the sigmoids"

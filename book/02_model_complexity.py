@@ -112,7 +112,7 @@ assert small.count_params() == 4 * 3 + 3 == params.dense_params(4, 3), "Dense(3)
 for size in (28, 280):
     conv_model = keras.Sequential([keras.Input(shape=(size, size, 1)), layers.Conv2D(9, (5, 5))])
     print(f"{size} × {size} image: kernel {conv_model.layers[0].kernel.shape}, "
-          f"{conv_model.count_params()} parameters")  # fmt: skip
+          f"{conv_model.count_params()} parameters")
     assert conv_model.count_params() == 5 * 5 * 1 * 9 + 9, "Conv2D(9, 5x5) on 1 channel has 234"
 
 # %% [markdown]
@@ -134,15 +134,15 @@ for size in (28, 280):
 cases = [("Conv2D", 28, 5, 1, "same"), ("Conv2D", 28, 5, 1, "valid"),
          ("Conv2D", 28, 3, 2, "same"), ("Conv2D", 28, 3, 2, "valid"),
          ("MaxPooling2D", 28, 2, 2, "valid"), ("MaxPooling2D", 7, 2, 2, "valid"),
-         ("MaxPooling2D", 7, 2, 2, "same")]  # fmt: skip
+         ("MaxPooling2D", 7, 2, 2, "same")]
 rows = []
 for kind, n, k, s, padding in cases:
     layer = (layers.Conv2D(1, k, strides=s, padding=padding) if kind == "Conv2D"
-             else layers.MaxPooling2D(k, strides=s, padding=padding))  # fmt: skip
+             else layers.MaxPooling2D(k, strides=s, padding=padding))
     by_keras = layer.compute_output_shape((None, n, n, 1))[1]
     by_formula = params.conv_output_length(n, k, s, padding)
     rows.append({"layer": kind, "n": n, "k": k, "stride": s, "padding": padding,
-                 "formula": by_formula, "keras": by_keras})  # fmt: skip
+                 "formula": by_formula, "keras": by_keras})
 shapes = pd.DataFrame(rows)
 assert (shapes["formula"] == shapes["keras"]).all(), "an output-length formula disagrees with Keras"
 display(shapes)
@@ -166,7 +166,7 @@ def lab_cnn(padding="same", hidden=25, filters=(9, 9, 16)):
         layers.Flatten(),
         layers.Dense(hidden, activation="relu"),
         layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
 
 
 same_table = params.print_parameter_table(lab_cnn("same"))
@@ -230,7 +230,7 @@ def one_conv_cnn(filters):
         layers.Conv2D(filters, (3, 3), padding="same", activation="relu"),
         layers.MaxPooling2D(2), layers.Flatten(),
         layers.Dense(100, activation="relu"), layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
 
 
 def cifar_cnn():
@@ -241,7 +241,7 @@ def cifar_cnn():
         layers.MaxPooling2D(2),
         layers.Conv2D(32, (3, 3), padding="same", activation="relu"),
         layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
 
 
 models = {
@@ -254,7 +254,7 @@ models = {
     "000: CIFAR-10 CNN, 3 x Conv 32@3x3": cifar_cnn(),
     "004: linear classifier on 72x72 shapes": keras.Sequential(
         [keras.Input(shape=(72 * 72,)), layers.Dense(3, activation="softmax")]),
-}  # fmt: skip
+}
 
 # %% [markdown]
 # The counts by formula, layer by layer. For the CNNs, the input of the first `Dense`
@@ -280,7 +280,7 @@ by_formula = {
     "004: linear classifier on 72x72 shapes": dense(72 * 72, 3),
 }
 print(f"lab CNN: {conv(5, 1, 9)} + {conv(5, 9, 9)} + {conv(3, 9, 16)} + "
-      f"{dense(144, 25)} + {dense(25, 10)} = {by_formula['001/003: lab CNN']:,}")  # fmt: skip
+      f"{dense(144, 25)} + {dense(25, 10)} = {by_formula['001/003: lab CNN']:,}")
 
 # %% [markdown]
 # The three numbers side by side, and the check. If any formula, any model or any expected
@@ -290,7 +290,7 @@ print(f"lab CNN: {conv(5, 1, 9)} + {conv(5, 9, 9)} + {conv(3, 9, 16)} + "
 counts = pd.DataFrame(
     [{"model": name, "by formula": by_formula[name], "count_params()": models[name].count_params(),
       "report": EXPECTED[name]} for name in EXPECTED]
-)  # fmt: skip
+)
 for row in counts.itertuples():
     assert row[2] == row[3] == row[4], (
         f"{row.model}: formula {row[2]:,}, count_params() {row[3]:,}, report {row[4]:,}"
@@ -345,7 +345,7 @@ plt.show()
 mnist = data.load_mnist(n_train=10, n_test=10)
 (x_digits, y_digits), _ = mnist
 hog_vector = feature.hog(x_digits[0], orientations=8, pixels_per_cell=(4, 4),
-                         cells_per_block=(1, 1))  # fmt: skip
+                         cells_per_block=(1, 1))
 hog_by_formula = (28 // 4) * (28 // 4) * 8 * 1
 print(f"HOG length: scikit-image {hog_vector.shape[0]}, formula {hog_by_formula}")
 assert hog_vector.shape == (392,) and hog_by_formula == 392, "the HOG length should be 392"
@@ -368,7 +368,7 @@ slips = pd.DataFrame([
     {"layer": "Dense(200) on HOG", "001 writes": "200 × 392 + 300",
      "which gives": 200 * 392 + 300, "correct": "392 × 200 + 200", "gives": 392 * 200 + 200,
      "Keras": models["001/003: Dense(200) on 392 HOG features"].layers[0].count_params()},
-])  # fmt: skip
+])
 assert (slips["gives"] == slips["Keras"]).all(), "the corrected formulas should match Keras"
 assert (slips["which gives"] != slips["Keras"]).all(), "001's expressions differ from Keras"
 display(slips)
@@ -389,7 +389,7 @@ report_003 = {
     "lab CNN with Dense(5)": (770 + 15, lab_cnn(hidden=5)),
     "Fashion-MNIST CNN, Conv 9@3x3": (
         177_400 + 110, models["003: final Fashion-MNIST CNN, Conv 9@3x3"]),
-}  # fmt: skip
+}
 rows = []
 for name, (reported, model) in report_003.items():
     conv_part = int(params.parameter_table(model).query("type == 'Conv2D'")["parameters"].sum())
@@ -420,9 +420,9 @@ cnn_count = models["001/003: lab CNN"].count_params()
 mlp_count = models["001: Dense(300) on 784 pixels"].count_params()
 doubled_count = lab_cnn(filters=(18, 18, 32)).count_params()  # report 001's best CNN
 print(f"lab CNN (deep): {cnn_count:,} parameters;  MLP (shallow): {mlp_count:,} parameters;"
-      f"  ratio {mlp_count / cnn_count:.0f}×")  # fmt: skip
+      f"  ratio {mlp_count / cnn_count:.0f}×")
 print(f"lab CNN with its filters doubled (18, 18, 32): {doubled_count:,} parameters, "
-      f"{doubled_count / mlp_count:.0%} of the MLP's")  # fmt: skip
+      f"{doubled_count / mlp_count:.0%} of the MLP's")
 assert cnn_count < doubled_count < mlp_count, "both CNNs should be smaller than the MLP"
 assert doubled_count == 21_287, f"the doubled-filter CNN has {doubled_count:,} parameters"
 
@@ -445,13 +445,13 @@ assert doubled_count == 21_287, f"the doubled-filter CNN has {doubled_count:,} p
 # %%
 shallow_003 = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(6), layers.Dense(2)])
 deep_003 = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(2), layers.Dense(2),
-                             layers.Dense(2), layers.Dense(2)])  # fmt: skip
+                             layers.Dense(2), layers.Dense(2)])
 example = pd.DataFrame([
     {"network": "2-6-2 (shallow)", "weights": 2 * 6 + 6 * 2, "biases": 6 + 2,
      "count_params()": shallow_003.count_params()},
     {"network": "2-2-2-2-2 (deep)", "weights": 4 * (2 * 2), "biases": 3 * 2 + 2,
      "count_params()": deep_003.count_params()},
-])  # fmt: skip
+])
 assert (example["weights"] + example["biases"] == example["count_params()"]).all()
 assert example["count_params()"].tolist() == [32, 24], "2-6-2 has 32, 2-2-2-2-2 has 24"
 display(example)
@@ -490,7 +490,7 @@ def shallow_sawtooth(depth):
     """One hidden layer of 2**L ReLU units, one bend per unit, for the same sawtooth."""
     n = 2**depth
     model = keras.Sequential([keras.Input(shape=(1,)), layers.Dense(n, activation="relu"),
-                              layers.Dense(1)])  # fmt: skip
+                              layers.Dense(1)])
     bends = np.arange(n) / n  # unit k is relu(x - k/n)
     slopes = np.where(np.arange(n) % 2 == 0, 2.0 * n, -2.0 * n)  # change of slope at k/n
     slopes[0] = n  # the first piece rises with slope n
@@ -517,7 +517,7 @@ target = sawtooth(x_grid.ravel(), PLOT_DEPTH)
 slopes_sign = np.sign(np.round(np.diff(deep_out) / np.diff(x_grid.ravel())))
 pieces = 1 + int(np.count_nonzero(np.diff(slopes_sign)))
 print(f"depth {PLOT_DEPTH}: {pieces} pieces; deep net {deep_net.count_params()} parameters, "
-      f"shallow net {shallow_net.count_params()} parameters")  # fmt: skip
+      f"shallow net {shallow_net.count_params()} parameters")
 assert np.allclose(deep_out, target, atol=1e-4), "the deep network does not compute the sawtooth"
 assert np.allclose(shallow_out, target, atol=1e-4), "the shallow network misses the sawtooth"
 assert pieces == 2**PLOT_DEPTH, f"expected {2**PLOT_DEPTH} pieces, counted {pieces}"
@@ -533,7 +533,7 @@ shallow_counts = np.array([shallow_sawtooth(int(d)).count_params() for d in dept
 assert (deep_counts == 6 * depths + 1).all(), "deep sawtooth counts should be 6L + 1"
 assert (shallow_counts == 3 * 2**depths + 1).all(), "shallow sawtooth counts should be 3·2^L + 1"
 print(f"{2**MAX_DEPTH:,} pieces: deep {deep_counts[-1]:,} parameters, "
-      f"shallow {shallow_counts[-1]:,} parameters")  # fmt: skip
+      f"shallow {shallow_counts[-1]:,} parameters")
 
 # %% [markdown]
 # Left: the two networks at depth `PLOT_DEPTH` draw the same sawtooth. Right: the price
@@ -543,16 +543,16 @@ print(f"{2**MAX_DEPTH:,} pieces: deep {deep_counts[-1]:,} parameters, "
 # %%
 fig, (ax_f, ax_p) = plt.subplots(1, 2, figsize=(12, 4))
 ax_f.plot(x_grid, deep_out, lw=3, label=f"deep: {PLOT_DEPTH} layers × 2 units "
-          f"({deep_net.count_params()} parameters)")  # fmt: skip
+          f"({deep_net.count_params()} parameters)")
 ax_f.plot(x_grid, shallow_out, "--", color="C1", label=f"shallow: 1 layer × {2**PLOT_DEPTH} "
-          f"units ({shallow_net.count_params()} parameters)")  # fmt: skip
+          f"units ({shallow_net.count_params()} parameters)")
 ax_f.set(xlabel="input x", ylabel="network output", ylim=(-0.05, 1.3),
-         title=f"the same function, {2**PLOT_DEPTH} straight pieces")  # fmt: skip
+         title=f"the same function, {2**PLOT_DEPTH} straight pieces")
 ax_f.legend(fontsize="small", loc="upper right")
 ax_p.loglog(2**depths, deep_counts, "o-", base=2, label="deep (2 units per layer)")
 ax_p.loglog(2**depths, shallow_counts, "s--", base=2, label="shallow (one hidden layer)")
 ax_p.set(xlabel="straight pieces of the function", ylabel="parameters needed",
-         title="cost of a sawtooth")  # fmt: skip
+         title="cost of a sawtooth")
 ax_p.legend()
 plt.show()
 
@@ -582,7 +582,7 @@ plt.show()
 your_turn_model = keras.Sequential([
     keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, (3, 3), activation="relu"),
     layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax"),
-])  # fmt: skip
+])
 
 my_count = None  # your answer, e.g. 12345
 exercises.check(

@@ -171,7 +171,7 @@ for name, config in CONFIGS.items():
     history = model.fit(
         x_train_flat, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, callbacks=[probe], verbose=0,
-    )  # fmt: skip
+    )
     seconds = time.perf_counter() - start
     epoch_cpu_seconds[name] = float(np.median(np.diff(cpu_ticks)))  # CPU time of an epoch
     models[name], histories[name], clean_train_loss[name] = model, history, clean
@@ -305,14 +305,14 @@ assert np.allclose(once, twice), "predict must be deterministic"
 loss_function = keras.losses.SparseCategoricalCrossentropy()
 with_dropout = np.mean([
     float(loss_function(y_probe, dropout_model(x_probe, training=True))) for _ in range(5)
-])  # fmt: skip
+])
 without_dropout = dropout_model.evaluate(x_probe, y_probe, verbose=0, return_dict=True)["loss"]
 last = histories["300 relu + dropout"].history
 comparison = pd.DataFrame({
     "loss": [last["loss"][-1], with_dropout, without_dropout, last["val_loss"][-1]],
     "dropout": ["on", "on", "off", "off"],
 }, index=["training, as fit reports it (last epoch)", "training images, final model",
-          "training images, final model", "validation images"])  # fmt: skip
+          "training images, final model", "validation images"])
 display(comparison)
 
 # %% [markdown]
@@ -328,7 +328,7 @@ epochs = np.arange(1, EPOCHS + 1)
 fig, ax = plt.subplots(figsize=(6, 3.6))
 ax.plot(epochs, last["loss"], "-", color="C0", label="training loss, dropout on (fit)")
 ax.plot(epochs, clean_train_loss["300 relu + dropout"], ":", color="C0", lw=2.5,
-        label="training images, dropout off")  # fmt: skip
+        label="training images, dropout off")
 ax.plot(epochs, last["val_loss"], "--", color="C1", label="validation")
 ax.set_xlabel("epoch")
 ax.set_ylabel("loss")
@@ -346,7 +346,7 @@ by_epoch = pd.DataFrame({
     "training, dropout on (fit)": [last["loss"][e - 1] for e in shown],
     "training images, dropout off": [clean[e - 1] for e in shown],
     "validation": [last["val_loss"][e - 1] for e in shown],
-}, index=pd.Index(shown, name="epoch"))  # fmt: skip
+}, index=pd.Index(shown, name="epoch"))
 display(by_epoch.round(4))
 assert without_dropout < with_dropout, "dropout off should fit the training images better"
 assert clean[-1] < last["val_loss"][-1], "without dropout, training loss should be the lower"
@@ -462,14 +462,14 @@ total_seconds = results["train_s"].sum()
 # the CPU time of an epoch grows in proportion to the number of training images
 estimate_full = sum(epoch_cpu_seconds.values()) * EPOCHS * 60_000 / len(x_train_flat)
 print(f"best test accuracy here: {best_accuracy:.2%} ({results['accuracy'].idxmax()}),"
-      f" report 001: {REPORTED_BEST:.2%}")  # fmt: skip
+      f" report 001: {REPORTED_BEST:.2%}")
 print(f"training time here: {total_seconds:.0f} s (wall) for {len(x_train_flat):,} images;"
       f" for 60,000 images and {EPOCHS} epochs, about {estimate_full / 60:.1f} min of CPU"
-      f" time")  # fmt: skip
+      f" time")
 if not FULL_MNIST:
     print(f"Why the figure differs: {len(x_train_flat):,} training images instead of 60,000"
           f" ({60_000 / len(x_train_flat):.1f}x fewer) and {len(x_test_flat):,} test images"
-          f" (one mistake = {1 / len(x_test_flat):.2%}) instead of 10,000.")  # fmt: skip
+          f" (one mistake = {1 / len(x_test_flat):.2%}) instead of 10,000.")
 
 # %%
 if not quick.is_quick() and mnist.is_real:

@@ -82,7 +82,7 @@ CONFIGS = {
                                    activation="relu"),
     "4 px, 16 or., 400 relu": dict(pixels_per_cell=4, orientations=16, units=400,
                                    activation="relu"),
-}  # fmt: skip
+}
 REPORTED_BEST = 0.9841  # report 003: 4-pixel cells, 8 orientations, 200 sigmoid units
 
 # %%
@@ -134,7 +134,7 @@ axes[0].imshow(x_train[0], cmap="gray")
 axes[0].set_title(f"digit {y_train[0]}")
 for axis, (cell, n_orientations) in zip(axes[1:], settings, strict=True):
     _, picture = skimage_hog(x_train[0], orientations=n_orientations, visualize=True,
-                             pixels_per_cell=(cell, cell), cells_per_block=(1, 1))  # fmt: skip
+                             pixels_per_cell=(cell, cell), cells_per_block=(1, 1))
     axis.imshow(picture, cmap="gray")
     axis.set_title(f"{cell} px, {n_orientations} orientations", fontsize=9)
 for axis in axes:
@@ -160,10 +160,10 @@ lengths = []
 for cell, n_orientations in settings:
     length = hog.feature_length((28, 28), n_orientations, cell, cells_per_block=1)
     vector = skimage_hog(x_train[0], orientations=n_orientations, pixels_per_cell=(cell, cell),
-                         cells_per_block=(1, 1))  # fmt: skip
+                         cells_per_block=(1, 1))
     assert len(vector) == length, f"{cell} px, {n_orientations} orientations: {len(vector)}"
     lengths.append({"pixels_per_cell": cell, "orientations": n_orientations,
-                    "cells": (28 // cell) ** 2, "feature length": length})  # fmt: skip
+                    "cells": (28 // cell) ** 2, "feature length": length})
 assert lengths[0]["feature length"] == 392, "the lab's HOG (4 px, 8 orientations) has 392"
 pd.DataFrame(lengths)
 
@@ -188,7 +188,7 @@ for cell, n_orientations in needed:
     features_test[cell, n_orientations] = hog.cached_features(x_test, "mnist-test", **kwargs)
 extraction_seconds = time.perf_counter() - start
 print(f"HOG of {len(x_train) + len(x_test):,} images with {len(needed)} settings:"
-      f" {extraction_seconds:.1f} s (cached ones are only read)")  # fmt: skip
+      f" {extraction_seconds:.1f} s (cached ones are only read)")
 
 # %% [markdown]
 # Run the cell again: every setting now comes from the cache, in a fraction of a second.
@@ -201,7 +201,7 @@ for (cell, n_orientations), values in features_train.items():
     reference = np.stack([
         skimage_hog(image, orientations=n_orientations, pixels_per_cell=(cell, cell),
                     cells_per_block=(1, 1)) for image in x_train[:20]
-    ])  # fmt: skip
+    ])
     assert np.allclose(values[:20], reference, atol=1e-6), "fast HOG differs from scikit-image"
 print("✅ the cached features equal scikit-image's")
 
@@ -220,7 +220,7 @@ def build_mlp(n_inputs, units, activation, dropout=DROPOUT):
         keras.layers.Dense(units, activation=activation),
         keras.layers.Dropout(dropout),
         keras.layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
         loss="sparse_categorical_crossentropy",
@@ -258,9 +258,9 @@ def train(name, x_fit, x_eval, units, activation):
     history = model.fit(
         x_fit, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, callbacks=[clock], verbose=0,
-    )  # fmt: skip
+    )
     row = evaluate.model_report(model, x_eval, y_test, name=name,
-                                train_seconds=time.perf_counter() - start)  # fmt: skip
+                                train_seconds=time.perf_counter() - start)
     row["epoch_cpu_s"] = float(np.median(np.diff(cpu_ticks)))  # CPU time of a typical epoch
     print(f"{name:<26} {row['train_s']:6.1f} s   test accuracy {row['accuracy']:.2%}")
     return model, history, row
@@ -348,7 +348,7 @@ plt.show()
 x_train_raw = x_train.reshape(len(x_train), -1).astype("float32") / 255.0
 x_test_raw = x_test.reshape(len(x_test), -1).astype("float32") / 255.0
 raw_model, raw_history, raw_row = train("raw pixels, 200 relu", x_train_raw, x_test_raw,
-                                        200, "relu")  # fmt: skip
+                                        200, "relu")
 raw_row["features"] = 784
 
 # %%
@@ -357,7 +357,7 @@ lab_name = "4 px, 8 or., 200 relu"
 comparison = pd.DataFrame(
     [raw_row, {**results.loc[lab_name].to_dict(), "name": lab_name},
      {**results.loc[best_name].to_dict(), "name": best_name}]
-).drop_duplicates("name").set_index("name")[columns]  # fmt: skip
+).drop_duplicates("name").set_index("name")[columns]
 comparison.style.format(
     {"test_loss": "{:.4f}", "accuracy": "{:.2%}", "macro_f1": "{:.4f}", "parameters": "{:,}"}
 )
@@ -370,7 +370,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
 epochs = np.arange(1, EPOCHS + 1)
 left.plot(epochs, raw_history.history["val_accuracy"], "--", color="C0", label="raw pixels")
 left.plot(epochs, histories[lab_name].history["val_accuracy"], "--", color="C1",
-          label=f"HOG {lab_name}")  # fmt: skip
+          label=f"HOG {lab_name}")
 left.set_title("same network, 200 relu units")
 left.set_xlabel("epoch")
 left.set_ylabel("validation accuracy")
@@ -392,14 +392,14 @@ hog_row = comparison.loc[lab_name]
 parameter_share = models[lab_name].count_params() / raw_model.count_params()
 gap = hog_row["accuracy"] - raw_row["accuracy"]
 noise = np.sqrt(sum(p * (1 - p) for p in (hog_row["accuracy"], raw_row["accuracy"]))
-                / len(y_test))  # fmt: skip
+                / len(y_test))
 print(f"The same network on HOG has {hog_row['features'] / raw_row['features']:.0%} of the "
       f"inputs and {parameter_share:.0%} of the parameters "
-      f"({models[lab_name].count_params():,} against {raw_model.count_params():,}).")  # fmt: skip
+      f"({models[lab_name].count_params():,} against {raw_model.count_params():,}).")
 print(f"Test accuracy: HOG {hog_row['accuracy']:.2%}, raw pixels {raw_row['accuracy']:.2%}, "
       f"a gap of {100 * gap:+.2f} points for a standard error of {100 * noise:.2f}: "
       + ("inside the noise, no winner." if abs(gap) < 2 * noise
-         else f"beyond the noise, {'HOG' if gap > 0 else 'raw pixels'} wins."))  # fmt: skip
+         else f"beyond the noise, {'HOG' if gap > 0 else 'raw pixels'} wins."))
 
 # %% [markdown]
 # Where HOG differs most is robustness: a HOG cell pools the gradients of 16 pixels, so a
@@ -418,7 +418,7 @@ for shift in (0, 1, 2, 3):
         "shift (pixels)": shift,
         "raw pixels": evaluate.scores(y_test, raw_probabilities)["accuracy"],
         "HOG": evaluate.scores(y_test, hog_probabilities)["accuracy"],
-    })  # fmt: skip
+    })
 shifts = pd.DataFrame(shift_rows).set_index("shift (pixels)")
 ax = shifts.plot(marker="o", figsize=(5, 3.2), title="test digits shifted to the right")
 ax.set_xticks(shifts.index)
@@ -452,7 +452,7 @@ f1 = pd.DataFrame({
     "raw pixels": evaluate.per_class_report(y_test, raw_predicted, mnist.class_names)["f1-score"],
     f"HOG {best_name}": evaluate.per_class_report(y_test, predicted, mnist.class_names)[
         "f1-score"],
-}).loc[list(mnist.class_names)]  # fmt: skip
+}).loc[list(mnist.class_names)]
 ax = f1.plot.bar(figsize=(7, 3.2), rot=0)
 ax.set_ylim(max(0.0, f1.min().min() - 0.05), 1.0)
 ax.set_xlabel("digit")
@@ -468,7 +468,7 @@ f1.style.format("{:.3f}")
 # %%
 pairs = evaluate.most_confused_pairs(y_test, predicted, k=6, class_names=mnist.class_names)
 raw_pairs = evaluate.most_confused_pairs(y_test, raw_predicted, k=6,
-                                         class_names=mnist.class_names)  # fmt: skip
+                                         class_names=mnist.class_names)
 assert len(pairs) > 0, "no mistakes at all? check that the test labels are used"
 pd.concat({"HOG": pairs, "raw pixels": raw_pairs}, axis=1)
 
@@ -499,7 +499,7 @@ plt.show()
 # %%
 my_length = None  # your answer, e.g. 100
 expected_length = len(skimage_hog(x_train[0], orientations=9, pixels_per_cell=(14, 14),
-                                  cells_per_block=(1, 1)))  # fmt: skip
+                                  cells_per_block=(1, 1)))
 exercises.check(
     my_length,
     expected_length,
@@ -530,14 +530,14 @@ best_accuracy = results["accuracy"].max()
 epoch_cpu = results["epoch_cpu_s"].sum() + raw_row["epoch_cpu_s"]
 estimate_full = epoch_cpu * EPOCHS * 60_000 / len(x_train)
 print(f"best HOG test accuracy here: {best_accuracy:.2%} ({results['accuracy'].idxmax()}),"
-      f" report 003: {REPORTED_BEST:.2%}")  # fmt: skip
+      f" report 003: {REPORTED_BEST:.2%}")
 print(f"training here: {results['train_s'].sum() + raw_row['train_s']:.0f} s (wall) for"
       f" {len(x_train):,} images; for 60,000 images and {EPOCHS} epochs, about"
-      f" {estimate_full / 60:.1f} min of CPU time, plus the HOG extraction")  # fmt: skip
+      f" {estimate_full / 60:.1f} min of CPU time, plus the HOG extraction")
 if not FULL_MNIST:
     print(f"Why the figure differs: {len(x_train):,} training images instead of 60,000"
           f" ({60_000 / len(x_train):.1f}x fewer) and {len(x_test):,} test images"
-          f" (one mistake = {1 / len(x_test):.2%}) instead of 10,000.")  # fmt: skip
+          f" (one mistake = {1 / len(x_test):.2%}) instead of 10,000.")
 
 # %%
 if not quick.is_quick() and mnist.is_real:

@@ -91,7 +91,7 @@ x_train = x_train_raw[..., np.newaxis].astype("float32") / 255.0
 x_test = x_test_raw[..., np.newaxis].astype("float32") / 255.0
 n_sweep = min(N_SWEEP, len(x_train))
 print(f"training digits: {len(x_train):,} (the comparison uses {n_sweep:,}); "
-      f"test digits: {len(x_test):,}")  # fmt: skip
+      f"test digits: {len(x_test):,}")
 assert x_train.shape[1:] == (28, 28, 1), "a CNN needs images of shape (28, 28, 1)"
 assert x_train.max() <= 1.0, "the pixels should be scaled to [0, 1]"
 
@@ -162,10 +162,10 @@ def train(model, x, y, epochs):
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
         loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-    )  # fmt: skip
+    )
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=BATCH_SIZE,
-                        validation_split=VALIDATION_SPLIT, verbose=0)  # fmt: skip
+                        validation_split=VALIDATION_SPLIT, verbose=0)
     return history, time.perf_counter() - start
 
 
@@ -180,7 +180,7 @@ for units in DENSE_UNITS:
     models[name] = lab_cnn(units)
     runs[name], seconds = train(models[name], x_train[:n_sweep], y_train[:n_sweep], EPOCHS)
     rows.append(evaluate.model_report(models[name], x_test, y_test, name=name,
-                                      train_seconds=seconds))  # fmt: skip
+                                      train_seconds=seconds))
     print(f"{name}: {rows[-1]['accuracy']:.2%} in {seconds:.0f} s")
 
 # %% [markdown]
@@ -219,7 +219,7 @@ models[final_name] = lab_cnn(25, filters=(18, 18, 32), name="lab_cnn_x2")
 assert models[final_name].count_params() == 468 + 8_118 + 5_216 + 7_225 + 260 == 21_287
 runs[final_name], seconds = train(models[final_name], x_train, y_train, EPOCHS_FINAL)
 rows.append(evaluate.model_report(models[final_name], x_test, y_test, name=final_name,
-                                  train_seconds=seconds))  # fmt: skip
+                                  train_seconds=seconds))
 
 # %% [markdown]
 # ## Results
@@ -231,7 +231,7 @@ results = pd.DataFrame(rows).set_index("name")
 results.style.format(
     {"parameters": "{:,}", "test_loss": "{:.3f}", "accuracy": "{:.2%}", "macro_f1": "{:.3f}",
      "train_s": "{:.0f}"}
-)  # fmt: skip
+)
 
 # %% [markdown]
 # ### Checks
@@ -331,7 +331,7 @@ plt.show()
 for layer, feature_map in zip(("l1", "l2", "l3"), maps, strict=True):
     ax = plots.feature_maps(feature_map[0], ncols=9)
     ax.set_title(f"layer {layer}: {feature_map.shape[-1]} maps of {feature_map.shape[1]} × "
-                 f"{feature_map.shape[2]}")  # fmt: skip
+                 f"{feature_map.shape[2]}")
     plt.show()
 assert maps[0].shape == (1, 28, 28, 9) and maps[2].shape == (1, 7, 7, 16)
 
@@ -355,7 +355,7 @@ plt.show()
 confusions.f1_bars(
     y_test, {f"Dense({u})": models[f"CNN, Dense({u})"].predict(x_test, verbose=0)
              for u in DENSE_UNITS},
-)  # fmt: skip
+)
 plt.show()
 evaluate.per_class_report(y_test, predicted).style.format(
     {"precision": "{:.3f}", "recall": "{:.3f}", "f1-score": "{:.3f}"}
@@ -379,7 +379,7 @@ pairs.style.format({"share": "{:.1%}"})
 if len(pairs):
     top = pairs.iloc[0]
     confusions.confusion_examples(x_test_raw, y_test, probabilities, int(top.true),
-                                  int(top.predicted), k=10)  # fmt: skip
+                                  int(top.predicted), k=10)
     plt.show()
 else:
     print("no mistakes at all on these test digits")
@@ -426,16 +426,16 @@ def compare(name_a, accuracy_a, name_b, accuracy_b, n_test):
     gap = accuracy_a - accuracy_b
     noise = np.sqrt((accuracy_a * (1 - accuracy_a) + accuracy_b * (1 - accuracy_b)) / n_test)
     verdict = ("inside the noise: no winner" if abs(gap) < 2 * noise
-               else f"beyond the noise: the {name_a if gap > 0 else name_b} wins")  # fmt: skip
+               else f"beyond the noise: the {name_a if gap > 0 else name_b} wins")
     print(f"{name_a} {accuracy_a:.2%}, {name_b} {accuracy_b:.2%} on {n_test:,} test digits: "
-          f"gap {100 * gap:+.2f} points, standard error {100 * noise:.2f}; {verdict}.")  # fmt: skip
+          f"gap {100 * gap:+.2f} points, standard error {100 * noise:.2f}; {verdict}.")
     return abs(gap) >= 2 * noise
 
 
 compare("lab CNN", results.loc["CNN, Dense(25)", "accuracy"],
-        "MLP", results.loc[f"MLP, Dense({MLP_UNITS})", "accuracy"], len(y_test))  # fmt: skip
+        "MLP", results.loc[f"MLP, Dense({MLP_UNITS})", "accuracy"], len(y_test))
 report_gap_is_real = compare("report 001's doubled-filter CNN", REPORT_ACCURACY,
-                             "report 001's MLP", REPORT_MLP_ACCURACY, 10_000)  # fmt: skip
+                             "report 001's MLP", REPORT_MLP_ACCURACY, 10_000)
 assert report_gap_is_real, "report 001's CNN and MLP should differ beyond the noise"
 
 # %% [markdown]
@@ -457,12 +457,12 @@ standard_error = np.sqrt(final_accuracy * (1 - final_accuracy) / n_test)
 print(f"this run: {len(x_train):,} training digits ({mnist.kind}), {n_test:,} test digits")
 print(f"report 001: 60,000 training digits, 10,000 test digits, {REPORT_ACCURACY:.2%}")
 print(f"doubled-filter CNN here: {final_accuracy:.2%} ± {standard_error:.2%} (one standard "
-      f"error); one test digit is {1 / n_test:.2%}")  # fmt: skip
+      f"error); one test digit is {1 / n_test:.2%}")
 if quick.is_quick():
     print("Quick mode: far fewer digits and epochs; these figures say nothing about a full run.")
 elif not all_digits:
     print(f"With {60_000 / len(x_train):.1f}× fewer training digits the CNN sees fewer "
-          "handwriting styles: expect a point or two below the report's figure.")  # fmt: skip
+          "handwriting styles: expect a point or two below the report's figure.")
 
 # %% [markdown]
 # Measured on a shared 2-core CPU with the 8,000 offline digits (full mode, 2,000 test
@@ -506,7 +506,7 @@ exercises.check(
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = 234 + 2_034 + 1_312 + (144 + 1) * 35 + (35 + 1) * 10
 assert exercises.check(solution, models["CNN, Dense(35)"].count_params(),
-                       what="the number of parameters of the lab CNN with Dense(35)")  # fmt: skip
+                       what="the number of parameters of the lab CNN with Dense(35)")
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

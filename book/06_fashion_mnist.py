@@ -215,12 +215,12 @@ our_cnn().summary()
 def train(model, optimizer, batch_size, epochs=EPOCHS):
     """Compile, fit on the training images (10 % held out for validation), time it."""
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])  # fmt: skip
+                  metrics=["accuracy"])
     start = time.perf_counter()
     history = model.fit(
         x_train, y_train, epochs=epochs, batch_size=batch_size,
         validation_split=VALIDATION_SPLIT, verbose=2,
-    )  # fmt: skip
+    )
     return history, time.perf_counter() - start
 
 
@@ -281,7 +281,7 @@ results = pd.DataFrame(rows).set_index("name")
 results.style.format(
     {"parameters": "{:,}", "test_loss": "{:.3f}", "accuracy": "{:.2%}", "macro_f1": "{:.3f}",
      "train_s": "{:.0f}"}
-)  # fmt: skip
+)
 
 # %% [markdown]
 # ### Checks
@@ -296,7 +296,7 @@ for run_name, history in runs.items():
     assert losses[-1] < losses[0], f"{run_name}: the training loss did not go down"
 best = results.loc[best_name]
 print(f"our CNN: {best.accuracy:.2%} accuracy, macro F1 {best.macro_f1:.3f}; "
-      f"report 003: {REPORT_ACCURACY:.2%}, F-score 0.90")  # fmt: skip
+      f"report 003: {REPORT_ACCURACY:.2%}, F-score 0.90")
 if not quick.is_quick() and fashion.kind == "real":
     assert best.accuracy > REPORT_ACCURACY, (
         f"our CNN reached {best.accuracy:.2%}, not above report 003's {REPORT_ACCURACY:.2%}: "
@@ -323,17 +323,17 @@ updates = {b: EPOCHS * -(-n_fit // b) for b in (REPORT_BATCH_SIZE, BATCH_SIZE)}
 batch_gap = evaluate.compare_accuracy(
     y_test, models[small_name].predict(x_test, verbose=0),
     models[large_name].predict(x_test, verbose=0),
-)  # fmt: skip
+)
 print(f"In this run ({EPOCHS} epochs on {n_fit:,} {fashion.kind} training images): "
       f"batch {BATCH_SIZE} made {updates[BATCH_SIZE]:,} weight updates and reached "
       f"{batch_gap['accuracy_a']:.2%}; batch {REPORT_BATCH_SIZE} made "
-      f"{updates[REPORT_BATCH_SIZE]:,} and reached {batch_gap['accuracy_b']:.2%}.")  # fmt: skip
+      f"{updates[REPORT_BATCH_SIZE]:,} and reached {batch_gap['accuracy_b']:.2%}.")
 points, error = 100 * batch_gap["difference"], 100 * batch_gap["standard_error"]
 if batch_gap["clear"]:
     winner = "small" if points > 0 else "large"
     print(f"The {winner} batch is ahead by {abs(points):.1f} points, more than twice the "
           f"standard error of the gap on these {batch_gap['n']:,} test images ({error:.1f} "
-          "points).")  # fmt: skip
+          "points).")
 else:
     print(f"The gap, {points:+.1f} points, is within two standard errors ({error:.1f} points "
           f"each) on these {batch_gap['n']:,} test images: this run does not separate them.")
@@ -341,7 +341,7 @@ if quick.is_quick():
     print("Quick mode: a few dozen updates on a few thousand images, and neither model is "
           "near the end of its training, so a gap here, clear or not, says nothing about "
           "the full run (on the real images, another seed put the other batch ahead). The "
-          "lesson below is the full run's.")  # fmt: skip
+          "lesson below is the full run's.")
 
 # %% [markdown]
 # **The full run** (real Fashion-MNIST, all 60,000 images, on a 2-core CPU, 2026-11-30,
@@ -418,7 +418,7 @@ among_tops = int(sum(t in tops and p in tops for t, p in zip(pairs["true"], pair
 worst_class = report.drop(index=["macro avg", "weighted avg"])["f1-score"].idxmin()
 print(f"In this run: {among_tops} of the {len(pairs)} most frequent mistakes are between the "
       f"four tops; the worst class is {worst_class} "
-      f"(F1 {report.loc[worst_class, 'f1-score']:.3f}).")  # fmt: skip
+      f"(F1 {report.loc[worst_class, 'f1-score']:.3f}).")
 pairs.style.format({"share": "{:.1%}"})
 
 # %% [markdown]
@@ -450,11 +450,11 @@ plt.show()
 
 # %%
 for true_class, wrong_class in [("T-shirt/top", "Shirt"), ("Pullover", "Coat"),
-                                ("Coat", "Pullover")]:  # fmt: skip
+                                ("Coat", "Pullover")]:
     confusions.confusion_examples(
         x_test_raw, y_test, probabilities, true_class, wrong_class, k=10,
         class_names=class_names,
-    )  # fmt: skip
+    )
     plt.show()
 
 # %% [markdown]
@@ -495,7 +495,7 @@ solution = float((predicted[is_shirt] == class_names.index("Shirt")).mean())
 overall = evaluate.scores(y_test, predicted)["accuracy"]
 print(f"shirt recall {solution:.1%} vs overall accuracy {overall:.1%}")
 assert exercises.check(solution, expected_shirt_recall, what="the recall of the class Shirt",
-                       rtol=1e-3)  # fmt: skip
+                       rtol=1e-3)
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

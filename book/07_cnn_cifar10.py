@@ -153,7 +153,7 @@ def train(model, epochs):
     history = model.fit(
         x_train_scaled, y_train, epochs=epochs, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, callbacks=[timer], verbose=2,
-    )  # fmt: skip
+    )
     steady = float(np.median(timer.seconds[1:] or timer.seconds))  # skip the first epoch
     return history, time.perf_counter() - start, steady
 
@@ -218,10 +218,10 @@ def describe_curves(history, name):
               f"({min(h['val_loss']):.3f} → {h['val_loss'][-1]:.3f}), the sign of over-fitting"
               if best < epochs else
               f"was still falling at the last of {epochs} epochs: no sign of over-fitting "
-              "yet")  # fmt: skip
+              "yet")
     print(f"In this run, {name}: training accuracy {h['accuracy'][0]:.1%} → "
           f"{h['accuracy'][-1]:.1%}, validation accuracy {h['val_accuracy'][-1]:.1%} at the "
-          f"end (a gap of {gap:.1f} points); the validation loss {turned}.")  # fmt: skip
+          f"end (a gap of {gap:.1f} points); the validation loss {turned}.")
 
 
 describe_curves(history1, "model1")
@@ -327,7 +327,7 @@ check_training(history3, "model6")
 # %%
 runs = {"model1": (model1, seconds1, epoch_s1),
         "model2 (pool + BN)": (model2, seconds2, epoch_s2),
-        "model6 (report 002)": (model3, seconds3, epoch_s3)}  # fmt: skip
+        "model6 (report 002)": (model3, seconds3, epoch_s3)}
 n_fit = int(len(x_train_scaled) * (1 - VALIDATION_SPLIT))
 rows = []
 for name, (model, seconds, epoch_seconds) in runs.items():
@@ -382,7 +382,7 @@ gaps = pd.DataFrame(
             "validation loss, min → last": f"{min(h.history['val_loss']):.3f} → "
                                            f"{h.history['val_loss'][-1]:.3f}"}
      for name, h in histories.items()}
-).T  # fmt: skip
+).T
 gaps["gap (points)"] = [
     round(100 * (h.history["accuracy"][-1] - h.history["val_accuracy"][-1]), 1)
     for h in histories.values()
@@ -439,11 +439,11 @@ pairs = evaluate.most_confused_pairs(y_test, probabilities, k=5, class_names=cla
 if pairs.empty:
     print(f"In this run, {best_name} classified all {len(y_test):,} test images correctly: "
           "there is no mistake to list." + ("" if cifar.is_real else
-          " The stand-in's drawn scenes are far easier than CIFAR-10's photos."))  # fmt: skip
+          " The stand-in's drawn scenes are far easier than CIFAR-10's photos."))
 else:
     wrong = int((probabilities.argmax(axis=1) != y_test[:, 0]).sum())
     print(f"In this run, {best_name} got {wrong} of {len(y_test):,} test images wrong; the "
-          "most frequent mistakes:")  # fmt: skip
+          "most frequent mistakes:")
     display(pairs)
 
 # %% [markdown]
@@ -541,12 +541,12 @@ assert model7.count_params() == 789_706, f"model7 has {model7.count_params():,} 
 def multiplications(model):
     """Multiplications per image: each kernel weight is used once per output position."""
     return sum(int(np.prod(layer.output.shape[1:-1])) * int(np.prod(layer.kernel.shape))
-               for layer in model.layers if hasattr(layer, "kernel"))  # fmt: skip
+               for layer in model.layers if hasattr(layer, "kernel"))
 
 
 for name, model in (("model6", model3), ("model7", model7)):
     print(f"{name}: {model.count_params():>9,} parameters, "
-          f"{multiplications(model):>12,} multiplications per image")  # fmt: skip
+          f"{multiplications(model):>12,} multiplications per image")
 print(f"model7 has {model7.count_params() / model3.count_params():.2f} times model6's "
       f"parameters and needs {multiplications(model7) / multiplications(model3):.1f} times "
-      "its multiplications.")  # fmt: skip
+      "its multiplications.")

@@ -195,7 +195,7 @@ print(architecture.text_diagram(functional))
 twin = keras.models.clone_model(functional)
 twin.set_weights(sequential.get_weights())
 same = np.allclose(sequential.predict(x_test_scaled[:64], verbose=0),
-                   twin.predict(x_test_scaled[:64], verbose=0), atol=1e-6)  # fmt: skip
+                   twin.predict(x_test_scaled[:64], verbose=0), atol=1e-6)
 assert same, "with the same weights the two models should predict the same probabilities"
 print("✅ same weights, same predictions: the two APIs built the same network")
 
@@ -217,19 +217,19 @@ def train_and_score(model):
     history = model.fit(
         x_train_scaled, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, verbose=2,
-    )  # fmt: skip
+    )
     seconds = time.perf_counter() - start
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses)), f"{model.name}: the loss is not a number ({losses})"
     assert losses[-1] < losses[0], f"{model.name}: the training loss did not go down ({losses})"
     row = evaluate.model_report(model, x_test_scaled, y_test, name=model.name,
-                                train_seconds=seconds)  # fmt: skip
+                                train_seconds=seconds)
     train_probabilities = model.predict(x_train_scaled[:N_TRAIN_SCORED], verbose=0)
     row["train_accuracy"] = evaluate.scores(y_train[:N_TRAIN_SCORED], train_probabilities)[
         "accuracy"
     ]
     print(f"✅ {model.name}: loss {losses[0]:.3f} → {losses[-1]:.3f}, "
-          f"test accuracy {row['accuracy']:.1%}")  # fmt: skip
+          f"test accuracy {row['accuracy']:.1%}")
     return history, row
 
 
@@ -254,7 +254,7 @@ history_functional, row_functional = train_and_score(functional)
 def branch(tensor, kernel_size, tag):
     """CONV(D=32, w=h=kernel_size, S=1, P=same, relu) - DROPOUT(0.2) - MAXPOOL(S=1, size=2)."""
     tensor = keras.layers.Conv2D(32, kernel_size, strides=1, padding="same", activation="relu",
-                                 name=f"conv_{tag}")(tensor)  # fmt: skip
+                                 name=f"conv_{tag}")(tensor)
     tensor = keras.layers.Dropout(0.2, name=f"dropout_{tag}")(tensor)
     return keras.layers.MaxPooling2D(pool_size=2, strides=1, name=f"pool_{tag}")(tensor)
 
@@ -275,7 +275,7 @@ path_6x6 = branch(image, 6, "6x6")
 merged = keras.layers.Concatenate(name="concat")(
     [keras.layers.Flatten(name="flat_3x3")(path_3x3),
      keras.layers.Flatten(name="flat_6x6")(path_6x6)]
-)  # fmt: skip
+)
 hidden = keras.layers.Dense(100, activation="relu", name="dense_100")(merged)
 outputs = keras.layers.Dense(10, activation="softmax", name="output")(hidden)
 multi_path = keras.Model(image, outputs, name="multi_path")
@@ -306,7 +306,7 @@ exercises.check(
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (2 * 31 * 31 * 32) * 100 + 100
 assert exercises.check(solution, multi_path.get_layer("dense_100").count_params(),
-                       what="the parameters of dense_100")  # fmt: skip
+                       what="the parameters of dense_100")
 
 # %%
 convolutions = (3 * 3 * 3 * 32 + 32) + (6 * 6 * 3 * 32 + 32)
@@ -316,7 +316,7 @@ assert multi_path.count_params() == convolutions + dense == 6_155_894, (
 )
 print(f"{multi_path.count_params():,} parameters, "
       f"{multi_path.get_layer('dense_100').count_params() / multi_path.count_params():.2%} "
-      "of them in dense_100")  # fmt: skip
+      "of them in dense_100")
 
 # %% [markdown]
 # ### Model 2: multiple features
@@ -335,7 +335,7 @@ feature_3 = branch(feature_2, 3, "3")
 merged = keras.layers.Concatenate(name="concat")(
     [keras.layers.Flatten(name=f"flat_{i}")(feature)
      for i, feature in enumerate((feature_1, feature_2, feature_3), start=1)]
-)  # fmt: skip
+)
 hidden = keras.layers.Dense(100, activation="relu", name="dense_100")(merged)
 outputs = keras.layers.Dense(10, activation="softmax", name="output")(hidden)
 multi_feature = keras.Model(image, outputs, name="multi_feature")
@@ -381,9 +381,9 @@ results = pd.DataFrame(
     [row_sequential, row_functional, row_multi_path, row_multi_feature]
 ).set_index("name")
 results = results[["parameters", "train_accuracy", "accuracy", "macro_f1", "test_loss",
-                   "train_s"]].rename(columns={"accuracy": "test_accuracy"})  # fmt: skip
+                   "train_s"]].rename(columns={"accuracy": "test_accuracy"})
 results["report: train / test"] = ["- / 0.7149", "- / 0.7126", "0.9020 / 0.6517",
-                                   "0.8658 / 0.6945"]  # fmt: skip
+                                   "0.8658 / 0.6945"]
 display(results)
 
 # %%
@@ -417,11 +417,11 @@ if not quick.is_quick() and cifar.is_real:
 report_plain, report_model3, report_n_test = 0.7149, 0.7153, 10_000  # report 000, CIFAR-10
 report_gap = report_model3 - report_plain
 report_noise = np.sqrt((report_plain * (1 - report_plain) + report_model3 * (1 - report_model3))
-                       / report_n_test)  # fmt: skip
+                       / report_n_test)
 print(f"Report 000: model 3 {report_model3:.2%}, plain network {report_plain:.2%}, a gap of "
       f"{100 * report_gap:+.2f} points for a standard error of {100 * report_noise:.2f}: "
       + ("inside the noise, a tie." if abs(report_gap) < 2 * report_noise
-         else "beyond the noise."))  # fmt: skip
+         else "beyond the noise."))
 
 # %% [markdown]
 # The curves (train solid, validation dashed, one colour per model):
@@ -429,7 +429,7 @@ print(f"Report 000: model 3 {report_model3:.2%}, plain network {report_plain:.2%
 # %%
 plots.training_curves({"sequential": history_sequential, "functional": history_functional,
                        "multi-path": history_multi_path,
-                       "multi-feature": history_multi_feature})  # fmt: skip
+                       "multi-feature": history_multi_feature})
 plt.show()
 
 # %% [markdown]

@@ -94,7 +94,7 @@ cifar = data.load_cifar10(n_train=N_TRAIN, n_test=N_TEST)
 class_names = cifar.class_names
 if not cifar.is_real:
     print("⚠️  This run uses the GENERATED STAND-IN, not CIFAR-10: read the pictures and "
-          "numbers below as a test of the code only.")  # fmt: skip
+          "numbers below as a test of the code only.")
 print("x_train:", x_train.shape, x_train.dtype, " y_train:", y_train.shape)
 assert x_train.shape[1:] == (32, 32, 3), f"expected 32x32 colour images, got {x_train.shape}"
 
@@ -282,7 +282,7 @@ for label, arguments in (("without augmentation", None), ("with augmentation", A
     histories[label] = models[label].fit(
         x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, callbacks=[timer], verbose=2,
-    )  # fmt: skip
+    )
     seconds[label] = time.perf_counter() - start
     print(f"{label}: {seconds[label]:.0f} s\n")
 
@@ -346,7 +346,7 @@ for label, model in models.items():
         "train acc. (in fit)": histories[label].history["accuracy"][-1],
         "train acc. (untouched images)": clean["accuracy"],
         "validation acc.": histories[label].history["val_accuracy"][-1],
-    })  # fmt: skip
+    })
 pd.DataFrame(rows).round(3)
 
 # %% [markdown]
@@ -359,7 +359,7 @@ pd.DataFrame(rows).round(3)
 results = pd.DataFrame(
     [evaluate.model_report(model, x_test, y_test, name=label, train_seconds=seconds[label])
      for label, model in models.items()]
-)  # fmt: skip
+)
 results.round(3)
 
 # %% [markdown]
@@ -395,7 +395,7 @@ print({label: f"{value:.1%}" for label, value in accuracy.items()})
 # %%
 flip_scores = {}
 for name, images in (("original", x_test), ("mirrored", x_test[:, :, ::-1]),
-                     ("upside down", x_test[:, ::-1])):  # fmt: skip
+                     ("upside down", x_test[:, ::-1])):
     predictions = models["with augmentation"].predict(images, verbose=0)
     flip_scores[name] = evaluate.scores(y_test, predictions)["accuracy"]
 pd.Series(flip_scores, name="test accuracy, augmented model").round(3)
@@ -413,7 +413,7 @@ pd.Series(flip_scores, name="test accuracy, augmented model").round(3)
 # %%
 FULL_IMAGES, FULL_EPOCHS = 8_000, 12  # the full-mode values of N_TRAIN and EPOCHS
 estimate = sum(times[-1] * FULL_IMAGES / len(x_train) * FULL_EPOCHS
-               for times in epoch_seconds.values())  # fmt: skip
+               for times in epoch_seconds.values())
 for label, times in epoch_seconds.items():
     print(f"{label:22s} last epoch: {times[-1]:.1f} s for {len(x_train):,} images")
 print(f"estimated full mode: {estimate / 60:.1f} min for the two trainings (an estimate)")

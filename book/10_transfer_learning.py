@@ -128,7 +128,7 @@ except Exception as error:
           "    This machine is offline. Part A will run its code on an UNTRAINED MobileNetV2\n"
           "    (weights=None): the freeze / unfreeze / low-learning-rate mechanics are\n"
           "    exercised, but the network is NOT pretrained and its accuracy means nothing.\n"
-          "    Part B below needs no download and gives real numbers.")  # fmt: skip
+          "    Part B below needs no download and gives real numbers.")
 
 # %% [markdown]
 # Part A also needs CIFAR-10. In quick mode, without the real data, the loader returns a
@@ -144,7 +144,7 @@ except data.DataUnavailableError as error:
     standin = data.make_standin("cifar10", n_train=A_DEMO_IMAGES, n_test=A_DEMO_IMAGES // 2)
     cifar = data.LoadedData(*standin, name="cifar10", kind="stand-in",
                             source=data.STANDIN_DESCRIPTIONS["cifar10"],
-                            class_names=data.CIFAR10_CLASSES)  # fmt: skip
+                            class_names=data.CIFAR10_CLASSES)
     print(cifar.describe())
 (a_train_x, a_train_y), (a_test_x, a_test_y) = cifar
 
@@ -166,9 +166,9 @@ else:
         input_shape=(image_size, image_size, 3), include_top=False, weights=None, alpha=0.35
     )
     print("🔧 NOT PRETRAINED: MobileNetV2 with random weights, 32x32 input, alpha=0.35; "
-          "one epoch per phase, to exercise the code.")  # fmt: skip
+          "one epoch per phase, to exercise the code.")
 print(f"backbone: {len(backbone.layers)} layers, {backbone.count_params():,} parameters; "
-      f"training on {len(a_train_x):,} images of {cifar.kind} data")  # fmt: skip
+      f"training on {len(a_train_x):,} images of {cifar.kind} data")
 
 # %% [markdown]
 # The model: upsample (CIFAR-10's 32 × 32 to 96 × 96 for the real run), scale the pixels to
@@ -206,7 +206,7 @@ start = time.perf_counter()
 a_frozen = a_model.fit(
     a_train_x, a_train_y, epochs=frozen_epochs, batch_size=A_BATCH_SIZE,
     validation_split=0.1, verbose=2,
-)  # fmt: skip
+)
 a_frozen_seconds = time.perf_counter() - start
 moved = transfer.changed_layers(backbone_before, transfer.weights_by_layer(backbone))
 assert moved == [], f"frozen backbone layers changed during training: {moved[:5]}"
@@ -236,13 +236,13 @@ a_model.compile(
 )
 top_names = {layer.name for layer in backbone.layers[-A_FINE_TUNE_LAYERS:]}
 print(f"{n_trainable_layers} of the last {A_FINE_TUNE_LAYERS} backbone layers are trainable "
-      "(batch normalisation stays frozen)")  # fmt: skip
+      "(batch normalisation stays frozen)")
 backbone_before = transfer.weights_by_layer(backbone)
 start = time.perf_counter()
 a_fine = a_model.fit(
     a_train_x, a_train_y, epochs=fine_tune_epochs, batch_size=A_BATCH_SIZE,
     validation_split=0.1, verbose=2,
-)  # fmt: skip
+)
 a_fine_seconds = time.perf_counter() - start
 moved = transfer.changed_layers(backbone_before, transfer.weights_by_layer(backbone))
 assert moved, "no backbone layer changed during fine-tuning: was the model recompiled?"
@@ -263,7 +263,7 @@ plt.show()
 # %%
 a_row = evaluate.model_report(a_model, a_test_x, a_test_y,
                               name="MobileNetV2 + head" + ("" if real_run else " (NOT pretrained)"),
-                              train_seconds=a_frozen_seconds + a_fine_seconds)  # fmt: skip
+                              train_seconds=a_frozen_seconds + a_fine_seconds)
 if real_run and not quick.is_quick():
     assert a_row["accuracy"] >= 0.6, f"only {a_row['accuracy']:.1%}: check the preprocessing"
 print("kind of run:", "real (pretrained, CIFAR-10)" if real_run else "mechanics only")
@@ -304,7 +304,7 @@ target_x, target_y = transfer.select_classes(f_train_x, f_train_y, B_TARGET_CLAS
 target_test_x, target_test_y = transfer.select_classes(f_test_x, f_test_y, B_TARGET_CLASSES)
 print(f"source: {len(source_x):,} training images of {[names[c] for c in B_SOURCE_CLASSES]}")
 print(f"target: {len(target_x):,} training images (a few used) and {len(target_test_x):,} "
-      f"test images of {[names[c] for c in B_TARGET_CLASSES]}")  # fmt: skip
+      f"test images of {[names[c] for c in B_TARGET_CLASSES]}")
 assert not set(B_SOURCE_CLASSES) & set(B_TARGET_CLASSES), "source and target classes overlap"
 
 # %% [markdown]
@@ -317,7 +317,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 2.6))
 for axis, (xs, ys, classes, title) in zip(axes, (
     (source_x, source_y, B_SOURCE_CLASSES, "source task (pretraining)"),
     (target_x, target_y, B_TARGET_CLASSES, "target task (few labels)"),
-), strict=True):  # fmt: skip
+), strict=True):
     picks = [int(np.flatnonzero(ys == k)[r]) for r in range(2) for k in range(len(classes))]
     plots.image_grid(xs[picks], titles=[names[classes[ys[i]]] for i in picks], ncols=5, ax=axis)
     axis.set_title(title)
@@ -359,7 +359,7 @@ def with_head(base, n_classes, learning_rate=1e-3):
     model = keras.Sequential([keras.Input(shape=(28, 28)), base, head])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model  # fmt: skip
+    return model
 
 
 device.set_seed(SEED)
@@ -378,7 +378,7 @@ source_history = source_model.fit(
 source_seconds = time.perf_counter() - start
 source_row = evaluate.model_report(source_model, source_test_x, source_test_y,
                                    name="pretraining, classes 0-4 (all labels)",
-                                   train_seconds=source_seconds)  # fmt: skip
+                                   train_seconds=source_seconds)
 losses = source_history.history["loss"]
 assert np.all(np.isfinite(losses)), "the pretraining loss is not finite"
 assert len(losses) == 1 or losses[-1] < losses[0], "the pretraining loss did not go down"
@@ -400,7 +400,7 @@ assert np.array_equal(np.bincount(target_y[chosen]), [5] * len(B_TARGET_CLASSES)
     "the few-shot subset is not class-balanced"
 )
 plots.image_grid(target_x[order], titles=[names[B_TARGET_CLASSES[k]] for k in target_y[order]],
-                 ncols=5)  # fmt: skip
+                 ncols=5)
 plt.title("the whole training set of the 5-labels-per-class experiment")
 plt.show()
 
@@ -428,7 +428,7 @@ def train_few_shot(method, per_class, seed):
     chosen = transfer.few_shot_indices(target_y, per_class, seed=seed)
     batch = min(B_BATCH_SIZE, len(chosen))
     stream = (tf.data.Dataset.from_tensor_slices((target_x[chosen], target_y[chosen]))
-              .shuffle(len(chosen), seed=seed).repeat().batch(batch))  # fmt: skip
+              .shuffle(len(chosen), seed=seed).repeat().batch(batch))
     start = time.perf_counter()
     history = model.fit(stream, steps_per_epoch=B_STEPS, epochs=1, verbose=0)
     return model, history, time.perf_counter() - start
@@ -437,7 +437,7 @@ def train_few_shot(method, per_class, seed):
 probe = with_head(build_base(), len(B_TARGET_CLASSES))
 print(f"scratch trains all {probe.count_params():,} parameters; transfer trains the head's "
       f"{probe.get_layer('head').count_params():,} and keeps the base's "
-      f"{probe.get_layer('base').count_params():,} frozen")  # fmt: skip
+      f"{probe.get_layer('base').count_params():,} frozen")
 rows = []
 start_all = time.perf_counter()
 for per_class in B_LABELS_PER_CLASS:
@@ -452,11 +452,11 @@ for per_class in B_LABELS_PER_CLASS:
                 )
             row = evaluate.model_report(model, target_test_x, target_test_y,
                                         name=f"{method}, {per_class}/class, seed {seed}",
-                                        train_seconds=seconds)  # fmt: skip
+                                        train_seconds=seconds)
             rows.append({"method": method, "per_class": per_class, "seed": seed,
-                         "final_train_loss": history.history["loss"][-1], **row})  # fmt: skip
+                         "final_train_loss": history.history["loss"][-1], **row})
         print(f"{per_class:4d} labels/class, seed {seed}: transfer {rows[-2]['accuracy']:.3f}, "
-              f"scratch {rows[-1]['accuracy']:.3f}")  # fmt: skip
+              f"scratch {rows[-1]['accuracy']:.3f}")
 part_b_seconds = time.perf_counter() - start_all
 runs = pd.DataFrame(rows)
 print(f"{len(runs)} trainings in {part_b_seconds:.0f} s")
@@ -485,7 +485,7 @@ plt.show()
 
 # %%
 table = (runs.groupby(["per_class", "method"])["accuracy"].agg(["mean", "std", "count"])
-         .unstack("method"))  # fmt: skip
+         .unstack("method"))
 table[("mean", "gain")] = table[("mean", "transfer")] - table[("mean", "scratch")]
 table.round(3)
 
@@ -558,7 +558,7 @@ exercises.check(
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 solution = (3 * 3 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32  # 160 + 4,640 = 4,800
 assert exercises.check(solution, int(source_base.count_params()),
-                       what="the number of parameters of the base")  # fmt: skip
+                       what="the number of parameters of the base")
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

@@ -182,7 +182,7 @@ history = autoencoder.fit(
 ae_seconds = time.perf_counter() - start
 loss_after, mse_after = autoencoder.evaluate(x_test, x_test, verbose=0)
 print(f"test loss {loss_before:.4f} -> {loss_after:.4f}; test MSE {mse_after:.4f}; "
-      f"{ae_seconds:.0f} s")  # fmt: skip
+      f"{ae_seconds:.0f} s")
 
 # %%
 plots.training_curves(history, metrics=("loss", "mse"))
@@ -222,12 +222,12 @@ plt.show()
 
 # %%
 noisy_test = {level: denoising.add_noise(x_test, level, seed=SEED + i)
-              for i, level in enumerate(NOISE_LEVELS)}  # fmt: skip
+              for i, level in enumerate(NOISE_LEVELS)}
 parts = np.array_split(np.arange(len(x_ae)), len(NOISE_LEVELS))
 x_ae_noisy = np.concatenate([
     denoising.add_noise(x_ae[part], level, seed=100 + i)
     for i, (part, level) in enumerate(zip(parts, NOISE_LEVELS, strict=True))
-])  # fmt: skip
+])
 x_ae_clean = np.concatenate([x_ae[part] for part in parts])
 mixed = np.random.default_rng(SEED).permutation(len(x_ae))  # every level in the validation split
 x_ae_noisy, x_ae_clean = x_ae_noisy[mixed], x_ae_clean[mixed]
@@ -242,11 +242,11 @@ start = time.perf_counter()
 denoise_history = denoiser.fit(
     x_ae_noisy, x_ae_clean, epochs=DENOISE_EPOCHS, batch_size=BATCH_SIZE,
     validation_split=0.1, shuffle=True, verbose=2,
-)  # fmt: skip
+)
 denoise_seconds = time.perf_counter() - start
 denoise_loss_after = denoiser.evaluate(x_ae_noisy[:1000], x_ae_clean[:1000], verbose=0)[0]
 print(f"loss on noisy inputs {denoise_loss_before:.4f} -> {denoise_loss_after:.4f}, "
-      f"{denoise_seconds:.0f} s")  # fmt: skip
+      f"{denoise_seconds:.0f} s")
 
 # %% [markdown]
 # Now the error (mean squared error against the clean image) at each level, for three
@@ -263,7 +263,7 @@ for level in NOISE_LEVELS:
         "noisy input": denoising.reconstruction_error(x_test, noisy_test[level]),
         "plain autoencoder": denoising.reconstruction_error(x_test, plain),
         "denoising autoencoder": denoising.reconstruction_error(x_test, denoised[level]),
-    })  # fmt: skip
+    })
 errors = pd.DataFrame(rows).set_index("noise level")
 errors.style.format("{:.4f}")
 
@@ -298,7 +298,7 @@ plt.show()
 # %%
 for level in (0.1, 0.3, 0.5):
     denoising.image_rows({"noisy": noisy_test[level][:8], "denoised": denoised[level][:8],
-                          "clean": x_test[:8]})  # fmt: skip
+                          "clean": x_test[:8]})
     plt.title(f"noise level {level}")
     plt.show()
 
@@ -331,11 +331,11 @@ classifier = keras.Sequential([
     keras.layers.Flatten(),
     keras.layers.Dense(256, activation="relu"),
     keras.layers.Dense(10, activation="softmax"),
-])  # fmt: skip
+])
 classifier.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 clf_history = classifier.fit(x_clf, y_clf, epochs=CLASSIFIER_EPOCHS, batch_size=BATCH_SIZE,
-                             validation_split=0.1, verbose=2)  # fmt: skip
+                             validation_split=0.1, verbose=2)
 
 # %%
 inputs = {
@@ -345,7 +345,7 @@ inputs = {
     "denoised (0.3)": denoised[0.3],
 }
 f_rows = [{"test images": name, **evaluate.scores(y_test, classifier.predict(images, verbose=0))}
-          for name, images in inputs.items()]  # fmt: skip
+          for name, images in inputs.items()]
 f_table = pd.DataFrame(f_rows).set_index("test images")
 f_table.style.format("{:.3f}")
 
@@ -393,11 +393,11 @@ for svm in (LinearSVC(C=SVM_C, dual="auto", max_iter=2000), SVC(kernel="linear",
     compare_predictions[type(svm).__name__] = svm.predict(flat(x_test))
     compare_rows.append({"model": type(svm).__name__, "hyperplanes": len(svm.intercept_),
                          **evaluate.scores(y_test, compare_predictions[type(svm).__name__]),
-                         "fit and predict, s": time.perf_counter() - start})  # fmt: skip
+                         "fit and predict, s": time.perf_counter() - start})
 disagreement = np.mean(compare_predictions["LinearSVC"] != compare_predictions["SVC"])
 print(pd.DataFrame(compare_rows).to_string(index=False, float_format="{:.3f}".format))
 print(f"Trained on the same {N_SVC_COMPARE:,} images with C = {SVM_C}, the two disagree on "
-      f"{disagreement:.1%} of the {len(y_test):,} test images.")  # fmt: skip
+      f"{disagreement:.1%} of the {len(y_test):,} test images.")
 
 # %% [markdown]
 # For the rest of the chapter, `LinearSVC`, trained on `N_SVM_TRAIN` images and tested on
@@ -444,7 +444,7 @@ svm_table = pd.DataFrame(
         {"SVM input": "pixels of the reconstructions",
          **evaluate.scores(y_test, svm_pixels.predict(flat(reconstructed)))},
     ]
-).set_index("SVM input")  # fmt: skip
+).set_index("SVM input")
 svm_table.style.format("{:.3f}")
 
 # %%
@@ -469,7 +469,7 @@ print(f"Linear SVM accuracy: {svm_table.loc['pixels', 'accuracy']:.1%} on the pi
       f"{svm_table.loc['pixels of the reconstructions', 'accuracy']:.1%} on the pixels of "
       f"the reconstructions. On the pixels, the weakest class is {worst_class!r} "
       f"(F1 {pixels_f1.loc[worst_class, 'f1-score']:.2f}). The test set holds "
-      f"{per_class.min():,} to {per_class.max():,} images per class.")  # fmt: skip
+      f"{per_class.min():,} to {per_class.max():,} images per class.")
 
 # %% [markdown]
 # **Against the report.** Report 000 names no dataset, and does not say whether its SVM
@@ -495,11 +495,11 @@ for channels in CODE_SIZES:
     start = time.perf_counter()
     _, _, model = build_autoencoder(code_channels=channels)
     model.fit(x_train[:N_SWEEP_TRAIN], x_train[:N_SWEEP_TRAIN], epochs=SWEEP_EPOCHS,
-              batch_size=BATCH_SIZE, verbose=0)  # fmt: skip
+              batch_size=BATCH_SIZE, verbose=0)
     output = model.predict(x_test, verbose=0)
     sweep.append({"code size": 49 * channels,
                   "test MSE": denoising.reconstruction_error(x_test, output),
-                  "train_s": round(time.perf_counter() - start, 1)})  # fmt: skip
+                  "train_s": round(time.perf_counter() - start, 1)})
 sweep_table = pd.DataFrame(sweep).set_index("code size")
 sweep_table.style.format({"test MSE": "{:.4f}", "train_s": "{:.1f}"})
 

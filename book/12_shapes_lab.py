@@ -109,7 +109,7 @@ x_centred_test, y_centred_test = shapes.make_classification(
 )
 print("images", x_centred.shape, x_centred.dtype, " labels", np.bincount(y_centred))
 plots.image_grid(x_centred[:12], labels=y_centred[:12], class_names=shapes.SHAPE_CLASSES,
-                 ncols=6)  # fmt: skip
+                 ncols=6)
 plt.show()
 
 # %% [markdown]
@@ -141,9 +141,9 @@ def linear_classifier():
         keras.Input(shape=(72, 72)),
         keras.layers.Flatten(),
         keras.layers.Dense(3, activation="softmax"),
-    ])  # fmt: skip
+    ])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -190,7 +190,7 @@ sgd_as_in_the_report = keras.optimizers.SGD(
     nesterov=True,
 )
 print("the report's SGD in Keras 3:", type(sgd_as_in_the_report).__name__,
-      "with", type(sgd_as_in_the_report.learning_rate).__name__)  # fmt: skip
+      "with", type(sgd_as_in_the_report.learning_rate).__name__)
 
 # %% [markdown]
 # Now train the linear model on the centred shapes. Watch the validation accuracy: on
@@ -201,7 +201,7 @@ loss_before = linear.evaluate(x_centred_test, y_centred_test, verbose=0)[0]
 history_linear = linear.fit(
     x_centred, y_centred, epochs=LINEAR_EPOCHS, batch_size=BATCH_SIZE,
     validation_split=0.1, verbose=0,
-)  # fmt: skip
+)
 loss_after, accuracy_linear = linear.evaluate(x_centred_test, y_centred_test, verbose=0)
 print(f"test loss {loss_before:.3f} -> {loss_after:.3f}, test accuracy {accuracy_linear:.1%}")
 plots.training_curves(history_linear)
@@ -251,7 +251,7 @@ plt.show()
 
 # %%
 x_free, y_free = shapes.make_classification(N_FREE_TRAIN, noise=NOISE, free_location=True,
-                                            seed=SEED + 2)  # fmt: skip
+                                            seed=SEED + 2)
 x_free_test, y_free_test = shapes.make_classification(
     N_FREE_TEST, noise=NOISE, free_location=True, seed=SEED + 3
 )
@@ -267,9 +267,9 @@ start = time.perf_counter()
 history_free_linear = free_linear.fit(
     x_free, y_free, epochs=FREE_LINEAR_EPOCHS, batch_size=BATCH_SIZE,
     validation_split=0.1, verbose=0,
-)  # fmt: skip
+)
 rows = [evaluate.model_report(free_linear, x_free_test, y_free_test, name="linear (Dense 3)",
-                              train_seconds=time.perf_counter() - start)]  # fmt: skip
+                              train_seconds=time.perf_counter() - start)]
 print(f"linear model on moving shapes: test accuracy {rows[0]['accuracy']:.1%}")
 
 # %% [markdown]
@@ -305,9 +305,9 @@ cnn = keras.Sequential([
     keras.layers.Dense(16, activation="relu"),
     keras.layers.Dropout(0.4),
     keras.layers.Dense(3, activation="softmax"),
-], name="deeper_cnn")  # fmt: skip
+], name="deeper_cnn")
 cnn.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-            loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+            loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 cnn.summary()
 
 # %%
@@ -316,10 +316,10 @@ start = time.perf_counter()
 history_cnn = cnn.fit(
     x_free[..., None], y_free, epochs=CNN_EPOCHS, batch_size=BATCH_SIZE,
     validation_split=0.1, verbose=2,
-)  # fmt: skip
+)
 rows.append(evaluate.model_report(cnn, x_free_test[..., None], y_free_test,
                                   name="deeper CNN (report 004)",
-                                  train_seconds=time.perf_counter() - start))  # fmt: skip
+                                  train_seconds=time.perf_counter() - start))
 results = pd.DataFrame(rows).set_index("name")
 results.style.format({"test_loss": "{:.3f}", "accuracy": "{:.3f}", "macro_f1": "{:.3f}"})
 
@@ -336,7 +336,7 @@ cnn_probabilities = cnn.predict(x_free_test[..., None], verbose=0)
 plots.confusion_matrix(y_free_test, cnn_probabilities, class_names=shapes.SHAPE_CLASSES)
 plt.show()
 plots.worst_classified_images(x_free_test, cnn_probabilities, y_free_test, k=8,
-                              class_names=shapes.SHAPE_CLASSES, ncols=8)  # fmt: skip
+                              class_names=shapes.SHAPE_CLASSES, ncols=8)
 plt.show()
 
 # %% [markdown]
@@ -351,7 +351,7 @@ if not quick.is_quick():
     assert cnn_accuracy >= 0.85, f"CNN accuracy {cnn_accuracy:.1%} < 85 %"
     assert cnn_accuracy > linear_free_accuracy + 0.2, "the CNN should beat the linear model"
 print(f"linear {linear_free_accuracy:.1%}, CNN {cnn_accuracy:.1%}; report 004: about 50 % "
-      "and 96 %")  # fmt: skip
+      "and 96 %")
 
 # %% [markdown]
 # ## 4. Regression: where are the triangle's corners?
@@ -373,7 +373,7 @@ print(f"linear {linear_free_accuracy:.1%}, CNN {cnn_accuracy:.1%}; report 004: a
 # %%
 x_tri, vertices_tri = shapes.make_triangles(N_TRIANGLES_TRAIN, noise=NOISE, seed=SEED + 4)
 x_tri_test, vertices_tri_test = shapes.make_triangles(N_TRIANGLES_TEST, noise=NOISE,
-                                                      seed=SEED + 5)  # fmt: skip
+                                                      seed=SEED + 5)
 sorted_tri, sorted_tri_test = shapes.sort_vertices(vertices_tri), shapes.sort_vertices(
     vertices_tri_test
 )
@@ -402,7 +402,7 @@ def vertex_regressor():
         keras.layers.Flatten(),
         keras.layers.Dense(128, activation="relu"),
         keras.layers.Dense(6),
-    ])  # fmt: skip
+    ])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
     return model
 
@@ -412,13 +412,13 @@ for name, targets in (("as drawn", vertices_tri), ("sorted", sorted_tri)):
     model = vertex_regressor()
     start = time.perf_counter()
     history = model.fit(x_tri[..., None], targets.reshape(-1, 6), epochs=REGRESSION_EPOCHS,
-                        batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)  # fmt: skip
+                        batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
     predicted = model.predict(x_tri_test[..., None], verbose=0).reshape(-1, 3, 2)
     regression[name] = {"model": model, "history": history, "predicted": predicted,
-                        "seconds": time.perf_counter() - start}  # fmt: skip
+                        "seconds": time.perf_counter() - start}
     print(f"{name}: trained in {regression[name]['seconds']:.0f} s")
 plots.training_curves({name: run["history"] for name, run in regression.items()},
-                      metrics="loss")  # fmt: skip
+                      metrics="loss")
 plt.show()
 
 # %% [markdown]
@@ -437,7 +437,7 @@ vertex_rows = [
     {"prediction": "trained on sorted vertices",
      "error (px)": shapes.vertex_distance(regression["sorted"]["predicted"],
                                           sorted_tri_test).mean()},
-]  # fmt: skip
+]
 vertex_table = pd.DataFrame(vertex_rows).set_index("prediction")
 vertex_table.style.format("{:.1f}")
 
@@ -451,11 +451,11 @@ vertex_table.style.format("{:.1f}")
 
 # %%
 shapes.draw_triangles(x_tri_test[:12], sorted_tri_test[:12],
-                      regression["sorted"]["predicted"][:12], ncols=6)  # fmt: skip
+                      regression["sorted"]["predicted"][:12], ncols=6)
 plt.suptitle("trained on sorted vertices (green: true, red: predicted)")
 plt.show()
 shapes.draw_triangles(x_tri_test[:6], vertices_tri_test[:6],
-                      regression["as drawn"]["predicted"][:6], ncols=6)  # fmt: skip
+                      regression["as drawn"]["predicted"][:6], ncols=6)
 plt.suptitle("trained on vertices as drawn: the outputs collapse to the middle")
 plt.show()
 
@@ -491,7 +491,7 @@ print(f"vertex error {sorted_error:.1f} px (sorted) vs {centroid_error:.1f} px (
 
 # %%
 clean_shapes, _ = shapes.make_classification(N_DENOISE_TRAIN, free_location=True,
-                                             seed=SEED + 6)  # fmt: skip
+                                             seed=SEED + 6)
 clean_shapes = clean_shapes[..., None]
 noisy_shapes = denoising.add_noise(clean_shapes, DENOISE_NOISE, kind="uniform", seed=SEED + 7)
 clean_val, _ = shapes.make_classification(200, free_location=True, seed=SEED + 8)
@@ -510,13 +510,13 @@ hourglass = keras.Sequential([
     keras.layers.Conv2D(8, **conv),
     keras.layers.UpSampling2D(2),  # 72
     keras.layers.Conv2D(1, 3, activation="sigmoid", padding="same"),
-], name="hourglass")  # fmt: skip
+], name="hourglass")
 hourglass.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy")
 assert hourglass.output_shape[1:] == (72, 72, 1), hourglass.output_shape
 hourglass_loss_before = hourglass.evaluate(noisy_val, clean_val, verbose=0)
 history_hourglass = hourglass.fit(noisy_shapes, clean_shapes, epochs=DENOISE_EPOCHS,
                                   batch_size=BATCH_SIZE, validation_data=(noisy_val, clean_val),
-                                  verbose=2)  # fmt: skip
+                                  verbose=2)
 
 # %%
 denoised_val = hourglass.predict(noisy_val, verbose=0)
@@ -525,7 +525,7 @@ plt.show()
 shape_errors = pd.Series({
     "noisy input": denoising.reconstruction_error(clean_val, noisy_val),
     "denoised": denoising.reconstruction_error(clean_val, denoised_val),
-}, name="MSE against the clean shapes")  # fmt: skip
+}, name="MSE against the clean shapes")
 shape_errors.to_frame().style.format("{:.4f}")
 
 # %%
@@ -537,9 +537,9 @@ print("✅ checks passed")
 ratio = shape_errors["denoised"] / shape_errors["noisy input"]
 verdict = (f"divided the noise's error by {1 / ratio:.1f}" if ratio < 1 else
            f"made the images worse than the noisy input ({ratio:.1f} times its error): "
-           f"{DENOISE_EPOCHS} epoch(s) on {N_DENOISE_TRAIN} images were too few")  # fmt: skip
+           f"{DENOISE_EPOCHS} epoch(s) on {N_DENOISE_TRAIN} images were too few")
 print(f"In this run the hourglass {verdict} (MSE {shape_errors['noisy input']:.4f} → "
-      f"{shape_errors['denoised']:.4f}).")  # fmt: skip
+      f"{shape_errors['denoised']:.4f}).")
 
 # %% [markdown]
 # **Full run vs the report.** These are a full run's figures (2-core CPU, 2026-11-22,

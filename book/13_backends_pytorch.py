@@ -94,7 +94,7 @@ mnist = data.load_mnist(N_TRAIN, N_TEST)
 (x_train, y_train), (x_test, y_test) = mnist
 assert x_train.shape[1:] == (28, 28) and len(x_test) == len(y_test), "unexpected MNIST shapes"
 TRAINING = {"n_train": N_TRAIN, "n_test": N_TEST, "epochs": EPOCHS, "batch_size": BATCH_SIZE,
-            "learning_rate": LEARNING_RATE, "seed": SEED}  # fmt: skip
+            "learning_rate": LEARNING_RATE, "seed": SEED}
 
 # %% [markdown]
 # ## One model, three backends
@@ -143,7 +143,7 @@ def train_keras_model1(n_train, n_test, epochs, batch_size, learning_rate, seed)
         keras.layers.Conv2D(32, 3, strides=1, padding="valid", activation="relu"),
         keras.layers.Flatten(),
         keras.layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
+    ])
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -154,7 +154,7 @@ def train_keras_model1(n_train, n_test, epochs, batch_size, learning_rate, seed)
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     # validation: the last 10 % of the training images; the test set is touched once, below
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_split=0.1, verbose=2)  # fmt: skip
+                        validation_split=0.1, verbose=2)
     train_s, train_cpu_s = time.perf_counter() - start_wall, time.process_time() - start_cpu
 
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -200,7 +200,7 @@ keras_table = pd.DataFrame([
      "test accuracy": run["test_accuracy"], "train s": run["train_s"],
      "train CPU s": run["train_cpu_s"], "child s": run["wall_s"]}
     for backend, run in keras_runs.items()
-])  # fmt: skip
+])
 keras_table.round(3)
 
 # %%
@@ -263,7 +263,7 @@ fastest = ranking.iloc[0]
 for backend, row in ranking.iterrows():
     print(f"{backend:<10} {row['train CPU s']:6.1f} CPU s "
           f"({row['train CPU s'] / fastest['train CPU s']:.1f}× the fastest), "
-          f"{row['train s']:6.1f} s wall ({row['train s'] / fastest['train s']:.1f}×)")  # fmt: skip
+          f"{row['train s']:6.1f} s wall ({row['train s'] / fastest['train s']:.1f}×)")
 
 # %%
 if skipped:
@@ -299,7 +299,7 @@ if not quick.is_quick() and mnist.is_real:
 
 # %%
 def train_pytorch_model1(n_train, n_test, epochs, batch_size, learning_rate, seed,
-                         softmax_before_loss=False):  # fmt: skip
+                         softmax_before_loss=False):
     """Report 002's model1 in plain PyTorch: an nn.Module, a DataLoader, a training loop."""
     import time
 
@@ -315,7 +315,7 @@ def train_pytorch_model1(n_train, n_test, epochs, batch_size, learning_rate, see
 
     def tensors(images, labels):  # (n, 1, 28, 28) floats in [0, 1], int64 labels
         return TensorDataset(torch.from_numpy(images[:, np.newaxis] / np.float32(255)),
-                             torch.from_numpy(labels.astype(np.int64)))  # fmt: skip
+                             torch.from_numpy(labels.astype(np.int64)))
 
     n_fit = int(len(x_train) * 0.9)  # as Keras's validation_split=0.1: the last 10 %
     train_set = tensors(x_train[:n_fit], y_train[:n_fit])
@@ -373,7 +373,7 @@ def train_pytorch_model1(n_train, n_test, epochs, batch_size, learning_rate, see
         history["val_loss"].append(val_loss)
         history["val_accuracy"].append(float((val_predictions == y_train[n_fit:]).mean()))
         print(f"epoch {epoch + 1}/{epochs}: loss {history['loss'][-1]:.4f}, "
-              f"val_accuracy {history['val_accuracy'][-1]:.4f}")  # fmt: skip
+              f"val_accuracy {history['val_accuracy'][-1]:.4f}")
     train_s, train_cpu_s = time.perf_counter() - start_wall, time.process_time() - start_cpu
 
     test_loss, predictions = evaluate(test_loader)  # the test set, once, at the end
@@ -402,10 +402,10 @@ if backends.is_available("torch"):
         torch_runs[label] = backends.run_in_backend(
             "torch", train_pytorch_model1, {**TRAINING, "softmax_before_loss": broken},
             timeout=TIMEOUT,
-        )  # fmt: skip
+        )
         run = torch_runs[label]
         print(f"{label}: {run['test_accuracy']:.2%} in {run['train_s']:.1f} s on "
-              f"{run['device']['kind']} ({run['threads']} threads)")  # fmt: skip
+              f"{run['device']['kind']} ({run['threads']} threads)")
 else:
     print("SKIPPED the plain-PyTorch section:", backends.missing_reason("torch"))
 
@@ -514,7 +514,7 @@ def numeric_gradient(z, true_class, softmax_before_loss, step=1e-6):
         return loss_and_gradient(shifted, true_class, softmax_before_loss)[0]
 
     return np.array([(loss_at(z + step * e) - loss_at(z - step * e)) / (2 * step)
-                     for e in np.eye(len(z))])  # fmt: skip
+                     for e in np.eye(len(z))])
 
 
 z0 = np.random.default_rng(SEED).normal(size=10)
@@ -537,9 +537,9 @@ for flag, colour in [(False, "C0"), (True, "C3")]:
         ax_grad.plot(strengths, [np.linalg.norm(v[1]) for v in values], style, color=colour)
 ax_loss.axhline(np.log(np.e + 9) - 1, color="grey", lw=0.8)
 ax_loss.set(xlabel="strength s of the favoured logit", ylabel="loss", ylim=(0, 4),
-            title="loss: squashed into [1.46, 2.46]")  # fmt: skip
+            title="loss: squashed into [1.46, 2.46]")
 ax_grad.set(xlabel="strength s of the favoured logit", ylabel="‖∂loss/∂logits‖",
-            title="gradient: dies when the model is sure")  # fmt: skip
+            title="gradient: dies when the model is sure")
 fig.legend(loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, -0.12))
 plt.tight_layout()
 plt.show()
@@ -561,13 +561,13 @@ if torch_runs:
     for label, run in torch_runs.items():
         history = run["history"]
         print(f"{label:<30} lowest training loss {min(history['loss']):.4f}, "
-              f"median gradient norm {np.median(run['gradient_norms']):.4f}")  # fmt: skip
+              f"median gradient norm {np.median(run['gradient_norms']):.4f}")
     assert min(broken["history"]["loss"]) >= floor - 1e-3, "the broken loss went below its floor?"
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for label, run in torch_runs.items():
         ax.plot(np.arange(1, len(run["gradient_norms"]) + 1), run["gradient_norms"], label=label)
     ax.set(xlabel="batch", ylabel="‖gradient‖", yscale="log",
-           title="gradient of the dense layer's weights, batch by batch")  # fmt: skip
+           title="gradient of the dense layer's weights, batch by batch")
     ax.legend()
     plt.show()
 
@@ -593,7 +593,7 @@ def softmax_loss_pairings(seed):
     y = rng.integers(0, 10, 256)
     model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(10, activation="softmax")])
     model.layers[0].set_weights([rng.normal(scale=0.3, size=(20, 10)).astype("float32"),
-                                 np.zeros(10, "float32")])  # fmt: skip
+                                 np.zeros(10, "float32")])
     measured = {}
     for from_logits in (False, True):
         model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
@@ -606,13 +606,13 @@ def softmax_loss_pairings(seed):
 
 
 pairings, _ = backends.run_all(BACKENDS, softmax_loss_pairings, {"seed": SEED},
-                               timeout=TIMEOUT, describe=False, verbose=False)  # fmt: skip
+                               timeout=TIMEOUT, describe=False, verbose=False)
 pairing_table = pd.DataFrame([
     {"backend": backend, "loss, from_logits=False": run["from_logits=False"],
      "loss, from_logits=True": run["from_logits=True"], "Keras warns": run["warned (True)"],
      "second softmax": not np.isclose(run["from_logits=True"], run["from_logits=False"])}
     for backend, run in pairings.items()
-]).set_index("backend")  # fmt: skip
+]).set_index("backend")
 display(pairing_table.round(4))
 if "tensorflow" in pairings:
     tf_run = pairings["tensorflow"]
@@ -641,7 +641,7 @@ for backend in {"jax", "torch"} & set(pairings):
 # %%
 my_floor = None  # e.g. -np.log(...)
 exercises.check(my_floor, floor, what="the lowest loss the broken model can reach", rtol=1e-4,
-                hint="softmax(e_y)_y = e^1 / (e^1 + 9 e^0).")  # fmt: skip
+                hint="softmax(e_y)_y = e^1 / (e^1 + 9 e^0).")
 
 # %% [markdown]
 # The solution (open it once you have tried):
@@ -661,10 +661,10 @@ runs = {f"Keras on {backend}": run for backend, run in keras_runs.items()}
 runs.update({f"plain {label}": run for label, run in torch_runs.items()})
 rows = [{"run": name, "device": run["device"]["kind"], "test accuracy": run["test_accuracy"],
          "test loss": run["test_loss"], "train s": run["train_s"],
-         "train CPU s": run["train_cpu_s"]} for name, run in runs.items()]  # fmt: skip
+         "train CPU s": run["train_cpu_s"]} for name, run in runs.items()]
 results = pd.DataFrame(rows)
 print(f"{EPOCHS} epoch(s), {len(x_train):,} training images ({mnist.kind}), "
-      f"{len(x_test):,} test images")  # fmt: skip
+      f"{len(x_test):,} test images")
 results.round(3)
 
 # %% [markdown]

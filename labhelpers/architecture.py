@@ -117,7 +117,7 @@ def layer_table(model) -> pd.DataFrame:
         rows.append(
             {"layer": name, "type": class_name, "output_shape": _shape_text(shape),
              "parameters": parameters, "inputs": ", ".join(inputs) or "-"}
-        )  # fmt: skip
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

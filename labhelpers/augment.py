@@ -84,18 +84,18 @@ def layers_from_generator_args(
         )
     layers = []
     modes = [name for name, on in (("horizontal", horizontal_flip), ("vertical", vertical_flip))
-             if on]  # fmt: skip
+             if on]
     if modes:
         layers.append(keras.layers.RandomFlip("_and_".join(modes), seed=seed))
     if width or height:
         layers.append(keras.layers.RandomTranslation(height, width, fill_mode=fill_mode,
-                                                     seed=seed))  # fmt: skip
+                                                     seed=seed))
     if degrees:
         layers.append(keras.layers.RandomRotation(degrees / 360.0, fill_mode=fill_mode,
-                                                  seed=seed))  # fmt: skip
+                                                  seed=seed))
     if zoom:
         layers.append(keras.layers.RandomZoom((-zoom, zoom), (-zoom, zoom), fill_mode=fill_mode,
-                                              seed=seed))  # fmt: skip
+                                              seed=seed))
     return keras.Sequential(layers or [keras.layers.Identity()], name="augmentation")
 
 

@@ -227,12 +227,12 @@ def run_in_backend(
         answer_path = Path(folder) / "answer.json"
         request = {"source": source, "name": function.__name__, "kwargs": kwargs,
                    "backend": backend, "answer_path": str(answer_path),
-                   "describe": bool(describe)}  # fmt: skip
+                   "describe": bool(describe)}
         try:
             completed = subprocess.run(
                 [sys.executable, "-c", _CHILD], input=json.dumps(request), text=True,
                 capture_output=True, timeout=timeout, env=_child_environment(backend, env),
-            )  # fmt: skip
+            )
         except subprocess.TimeoutExpired as error:
             raise BackendRunError(
                 f"{function.__name__} on the {backend} backend ran past {timeout} s and was stopped"

@@ -19,7 +19,7 @@ from labhelpers.plots import image_grid
 
 
 def class_index(which, class_names: Sequence[str] | None = None, n_classes: int | None = None,
-                name: str = "class") -> int:  # fmt: skip
+                name: str = "class") -> int:
     """Turn a class given as an index or as a name into its index.
 
     Raises ValueError for an unknown name or an index out of range, TypeError otherwise.
@@ -40,7 +40,7 @@ def class_index(which, class_names: Sequence[str] | None = None, n_classes: int 
 
 
 def confusion_indices(y_true, y_pred, true_class, predicted_class,
-                      class_names: Sequence[str] | None = None) -> np.ndarray:  # fmt: skip
+                      class_names: Sequence[str] | None = None) -> np.ndarray:
     """Positions of the samples of ``true_class`` that were predicted as ``predicted_class``.
 
     ``y_pred`` may be labels or probability rows. With probability rows the positions are
@@ -52,7 +52,7 @@ def confusion_indices(y_true, y_pred, true_class, predicted_class,
     if len(true) != len(pred):
         raise ValueError(f"y_true has {len(true)} labels but y_pred has {len(pred)}")
     n_classes = np.asarray(y_pred).shape[1] if np.asarray(y_pred).ndim == 2 and np.asarray(
-        y_pred).shape[1] > 1 else None  # fmt: skip
+        y_pred).shape[1] > 1 else None
     t = class_index(true_class, class_names, n_classes, "true_class")
     p = class_index(predicted_class, class_names, n_classes, "predicted_class")
     found = np.flatnonzero((true == t) & (pred == p))
@@ -65,7 +65,7 @@ def confusion_indices(y_true, y_pred, true_class, predicted_class,
 def confusion_examples(
     images, y_true, y_pred, true_class, predicted_class, k: int = 10,
     class_names: Sequence[str] | None = None, ncols: int = 10, ax=None,
-):  # fmt: skip
+):
     """Draw up to ``k`` images of ``true_class`` that the model called ``predicted_class``.
 
     With probability rows as ``y_pred`` each image is titled with the probability of the
@@ -91,7 +91,7 @@ def confusion_examples(
             _, ax = plt.subplots(figsize=(5, 1))
         ax.set_axis_off()
         ax.text(0.5, 0.5, f"no {names[t]} was predicted as {names[p]}", ha="center",
-                va="center", transform=ax.transAxes)  # fmt: skip
+                va="center", transform=ax.transAxes)
         ax.set_title(heading)
         return ax
     if n_classes is not None and probabilities.shape[1] > 1:
@@ -104,7 +104,7 @@ def confusion_examples(
 
 
 def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str] | None = None,
-            ax=None):  # fmt: skip
+            ax=None):
     """Grouped bars of the per-class F1 score, one colour per model.
 
     Parameters
@@ -144,7 +144,7 @@ def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str
         lowest = min(lowest, float(f1.min()))
         ax.bar(classes + (i - (len(labels) - 1) / 2) * width, f1, width, label=model_name)
     ax.set_xticks(classes, names, rotation=30 if max(map(len, names)) > 3 else 0, ha="right"
-                  if max(map(len, names)) > 3 else "center")  # fmt: skip
+                  if max(map(len, names)) > 3 else "center")
     ax.set_ylim(max(0.0, lowest - 0.05), 1.0)  # zoom in: the differences are small
     ax.set_ylabel("F1 score")
     ax.set_title("F1 score of each class")

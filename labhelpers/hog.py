@@ -152,7 +152,7 @@ def _features_of_batch(batch, orientations, pixels_per_cell, cells_per_block, bl
     blocks = np.stack(
         [np.stack([histogram[:, r : r + b, c : c + b] for c in range(n_c - b + 1)], axis=1)
          for r in range(n_r - b + 1)], axis=1,
-    )  # (n, blocks_r, blocks_c, b, b, o)  # fmt: skip
+    )  # (n, blocks_r, blocks_c, b, b, o)
     return _normalise(blocks, block_norm).reshape(n, -1)
 
 
@@ -229,7 +229,7 @@ def cache_path(
         [dataset, f"o{parameters['orientations']}", f"ppc{parameters['pixels_per_cell']}",
          f"cpb{parameters['cells_per_block']}", parameters["block_norm"],
          images_fingerprint[:16]]
-    )  # fmt: skip
+    )
     return Path(cache_dir) / f"{name}.npz"
 
 
@@ -255,7 +255,7 @@ def _read_cache(path: Path, parameters: dict, fingerprint: str, shape: tuple[int
 
 def _write_cache(path: Path, values: np.ndarray, parameters: dict, fingerprint: str) -> None:
     meta = {"version": CACHE_VERSION, "parameters": parameters, "images": fingerprint,
-            "features": _fingerprint(values)}  # fmt: skip
+            "features": _fingerprint(values)}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -314,12 +314,12 @@ def cached_features(
     )
     array = _check_images(images)
     parameters = {"orientations": orientations, "pixels_per_cell": pixels_per_cell,
-                  "cells_per_block": cells_per_block, "block_norm": block_norm}  # fmt: skip
+                  "cells_per_block": cells_per_block, "block_norm": block_norm}
     fingerprint = _fingerprint(array)
     folder = None if cache_dir is None else Path(cache_dir)
     path = cache_path(dataset, fingerprint, parameters, folder)
     shape = (len(array), feature_length(array.shape[1:], orientations, pixels_per_cell,
-                                        cells_per_block))  # fmt: skip
+                                        cells_per_block))
     values, reason = _read_cache(path, parameters, fingerprint, shape)
     if values is not None:
         if verbose:
@@ -328,7 +328,7 @@ def cached_features(
     if verbose and reason != "no cache yet":
         print(f"The HOG cache {path} is not valid ({reason}): computing again.")
     values = features(array, orientations, pixels_per_cell, cells_per_block, block_norm,
-                      progress=progress)  # fmt: skip
+                      progress=progress)
     _write_cache(path, values, parameters, fingerprint)
     if verbose:
         print(f"HOG features of {dataset} computed and cached in {path}")
@@ -353,7 +353,7 @@ def draw(image, orientations: int = 8, pixels_per_cell: int = 4, ax=None):
     vector, hog_image = hog(
         picture, orientations=orientations, pixels_per_cell=(pixels_per_cell, pixels_per_cell),
         cells_per_block=(1, 1), visualize=True,
-    )  # fmt: skip
+    )
     if ax is None:
         _, ax = plt.subplots(1, 2, figsize=(5, 2.6))
     axes = list(np.atleast_1d(ax))
@@ -363,7 +363,7 @@ def draw(image, orientations: int = 8, pixels_per_cell: int = 4, ax=None):
     axes[0].set_title("digit")
     axes[1].imshow(hog_image, cmap="gray")
     axes[1].set_title(f"HOG: {orientations} orient., {pixels_per_cell} px\n{len(vector)} numbers",
-                      fontsize=9)  # fmt: skip
+                      fontsize=9)
     for axis in axes:
         axis.set_xticks([])
         axis.set_yticks([])

@@ -45,7 +45,7 @@ def run_chapter(
     os.environ["LAB_QUICK"] = "1" if quick else "0"  # the kernel inherits it
     try:
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+                                resources={"metadata": {"path": str(path.parent)}})
         started = time.perf_counter()
         client.execute()
         wall = time.perf_counter() - started

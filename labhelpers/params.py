@@ -41,7 +41,7 @@ _PARAMETER_FREE = {
     "Multiply", "Average", "Maximum", "Minimum",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
     "RandomBrightness", "RandomCrop",
-}  # fmt: skip
+}
 
 
 def _positive_int(value, name: str) -> int:
@@ -237,7 +237,7 @@ def parameter_table(model) -> pd.DataFrame:
             "layer": layer.name, "type": kind, "output shape": _output_shape(layer),
             "formula": formula, "parameters": keras_count if count is None else count,
             "count_params()": keras_count,
-        })  # fmt: skip
+        })
     table = pd.DataFrame(
         rows, columns=["layer", "type", "output shape", "formula", "parameters", "count_params()"]
     )
@@ -253,7 +253,7 @@ def print_parameter_table(model) -> pd.DataFrame:
     table = parameter_table(model)
     print(table.to_string(index=False, formatters={
         "parameters": "{:,}".format, "count_params()": "{:,}".format,
-    }))  # fmt: skip
+    }))
     by_formula, by_keras = int(table["parameters"].sum()), table.attrs["total"]
     verdict = "the same" if by_formula == by_keras else "DIFFERENT"
     print(f"total by formula {by_formula:,}; model.count_params() {by_keras:,}: {verdict}")

@@ -18,7 +18,7 @@ def use_book_style() -> None:
         "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.grid": True,
         "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
         "image.cmap": "gray",
-    })  # fmt: skip
+    })
 
 
 def _history_dict(run) -> dict[str, list[float]]:
@@ -74,7 +74,7 @@ def training_curves(
             axis.plot(epochs, history[metric], "-", color=colour, label=f"{prefix}train")
             if f"val_{metric}" in history:
                 axis.plot(epochs, history[f"val_{metric}"], "--", color=colour,
-                          label=f"{prefix}validation")  # fmt: skip
+                          label=f"{prefix}validation")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
@@ -111,7 +111,7 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
     for (row, col), value in np.ndenumerate(matrix):
         text = f"{value:.2f}" if normalize else f"{int(value)}"
         ax.text(col, row, text, ha="center", va="center", fontsize=8,
-                color="white" if value > threshold else "black")  # fmt: skip
+                color="white" if value > threshold else "black")
     ax.set_title("confusion matrix" + (" (share of each true class)" if normalize else ""))
     return ax
 
@@ -200,7 +200,7 @@ def image_grid(
         for i, (title, colour) in enumerate(zip(titles, colours)):
             row, col = divmod(i, ncols)
             ax.text(col * (width + 2) + 1 + width / 2, row * (height + gap) + gap - 1, title,
-                    ha="center", va="bottom", fontsize=8, color=colour)  # fmt: skip
+                    ha="center", va="bottom", fontsize=8, color=colour)
     ax.set_axis_off()
     return ax
 
@@ -238,7 +238,7 @@ def feature_maps(maps, ncols: int = 8, ax=None):
 
 
 def worst_classified_images(images, probabilities, y_true, k=10, class_names=None, ncols=10,
-                            ax=None):  # fmt: skip
+                            ax=None):
     """Draw the ``k`` images whose true class got the lowest probability.
 
     Each title reads the true class, "→predicted" and the probability of the true class.

@@ -210,7 +210,7 @@ def make_classification(
     n, size, rng = _check_count(n), _check_size(size), as_rng(seed)
     labels = rng.permutation(np.arange(n) % len(SHAPE_CLASSES))
     images = np.stack([random_shape(int(label), rng, free_location=free_location, size=size)[0]
-                       for label in labels])  # fmt: skip
+                       for label in labels])
     return _noisy(images, noise, rng).astype(np.float32), labels.astype(np.int64)
 
 
@@ -281,7 +281,7 @@ def draw_triangles(images, vertices, predicted=None, ncols: int = 6, ax=None):
         raise ValueError(f"images must have shape (n, h, w), got {pictures.shape}")
     n, size = len(pictures), pictures.shape[1]
     shapes = [np.asarray(v, dtype=np.float64).reshape(-1, 3, 2) for v in (vertices, predicted)
-              if v is not None]  # fmt: skip
+              if v is not None]
     if any(len(s) != n for s in shapes):
         raise ValueError(f"vertices and predicted must hold one triangle per image ({n})")
     if ax is None:

@@ -192,7 +192,7 @@ def _shirt(rng):
 def _sneaker(rng):
     rise = rng.uniform(0, 0.15)
     upper = [(-1.0, 0.35), (-0.75, 0.05), (-0.1, -0.1), (0.35, -0.35 - rise),
-             (0.75, -0.42 - rise), (0.98, -0.3 - rise), (1.0, 0.4)]  # fmt: skip
+             (0.75, -0.42 - rise), (0.98, -0.3 - rise), (1.0, 0.4)]
     laces = [_bar((x, -0.05 - 0.25 * x), (x + 0.1, 0.1 - 0.25 * x), 0.1) for x in (-0.1, 0.1)]
     return [
         (np.array(upper), rng.uniform(0.55, 0.85)),
@@ -222,7 +222,7 @@ def _ankle_boot(rng):
     shaft_top, shaft_front = rng.uniform((-1.0, -0.1), (-0.8, 0.15))
     boot = [(-1.0, 0.5), (-0.9, 0.2), (-0.55, 0.05), (shaft_front, -0.1),
             (shaft_front + 0.05, shaft_top), (0.85, shaft_top), (0.9, 0.75),
-            (-1.0, 0.75)]  # fmt: skip
+            (-1.0, 0.75)]
     return [
         (np.array(boot), 1.0),
         (_box(0.45, 0.6, 0.9, 0.85), 0.45),
@@ -232,7 +232,7 @@ def _ankle_boot(rng):
 
 FASHION_DRAWERS = (
     _tshirt, _trouser, _pullover, _dress, _coat, _sandal, _shirt, _sneaker, _bag, _ankle_boot,
-)  # fmt: skip
+)
 
 
 def fashion_silhouettes(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -269,17 +269,17 @@ WALLS = np.array([(0.8, 0.72, 0.6), (0.65, 0.6, 0.55), (0.55, 0.42, 0.3), (0.75,
 FLOORS = np.array([(0.45, 0.3, 0.2), (0.6, 0.5, 0.4)])
 CITY = np.array([(0.6, 0.6, 0.62), (0.55, 0.45, 0.35), (0.7, 0.68, 0.6), SKY])
 VEHICLE_PAINTS = np.array([(0.8, 0.1, 0.1), (0.15, 0.25, 0.7), (0.9, 0.9, 0.9), (0.1, 0.1, 0.1),
-                           (0.65, 0.65, 0.68), (0.9, 0.75, 0.1), (0.2, 0.45, 0.25)])  # fmt: skip
+                           (0.65, 0.65, 0.68), (0.9, 0.75, 0.1), (0.2, 0.45, 0.25)])
 PLANE_PAINTS = np.array([(0.9, 0.9, 0.92), (0.7, 0.72, 0.75), (0.5, 0.5, 0.55), (0.85, 0.2, 0.2)])
 BIRD_COLOURS = np.array([(0.5, 0.35, 0.2), (0.5, 0.5, 0.5), (0.2, 0.35, 0.75), (0.75, 0.2, 0.15),
-                         (0.85, 0.75, 0.2), (0.1, 0.1, 0.1), (0.9, 0.9, 0.88)])  # fmt: skip
+                         (0.85, 0.75, 0.2), (0.1, 0.1, 0.1), (0.9, 0.9, 0.88)])
 CAT_COLOURS = np.array([(0.85, 0.55, 0.25), (0.55, 0.55, 0.55), (0.15, 0.15, 0.15),
-                        (0.9, 0.9, 0.88), (0.55, 0.42, 0.3)])  # fmt: skip
+                        (0.9, 0.9, 0.88), (0.55, 0.42, 0.3)])
 DOG_COLOURS = np.array([(0.55, 0.35, 0.18), (0.8, 0.62, 0.35), (0.12, 0.1, 0.1),
-                        (0.88, 0.85, 0.8), (0.4, 0.3, 0.25)])  # fmt: skip
+                        (0.88, 0.85, 0.8), (0.4, 0.3, 0.25)])
 DEER_COLOURS = np.array([(0.7, 0.5, 0.3), (0.6, 0.42, 0.25)])
 HORSE_COLOURS = np.array([(0.5, 0.28, 0.15), (0.3, 0.18, 0.1), (0.1, 0.08, 0.08),
-                          (0.8, 0.78, 0.75)])  # fmt: skip
+                          (0.8, 0.78, 0.75)])
 FROG_COLOURS = np.array([(0.35, 0.6, 0.25), (0.45, 0.45, 0.2), (0.5, 0.4, 0.25)])
 HULL_PAINTS = np.array([(0.6, 0.1, 0.1), DARK, (0.5, 0.5, 0.55), (0.9, 0.9, 0.9), (0.15, 0.2, 0.5)])
 DECK_PAINTS = np.array([(0.92, 0.92, 0.9), (0.75, 0.75, 0.72)])
@@ -343,7 +343,7 @@ def _bird(rng):
         (tail, feathers * 0.8), (_oval(0, 0, 0.5, 0.28), feathers),
         (_oval(0.45, -0.22, 0.2, 0.2), feathers), (beak, (0.85, 0.6, 0.15)),
         (_oval(-0.05, -0.05, 0.33, 0.14), feathers * 0.7), (_oval(0.5, -0.26, 0.05, 0.05), DARK),
-    ]  # fmt: skip
+    ]
 
 
 def _four_legs(front: float, back: float, top: float, bottom: float, width: float):
@@ -356,13 +356,13 @@ def _cat(rng):
     """A cat: pointed upright ears, green eyes, a pink nose."""
     fur = _pick(rng, CAT_COLOURS)
     ears = [np.array([(0.18, -0.3), (0.22, -0.85), (0.45, -0.45)]),
-            np.array([(0.5, -0.45), (0.72, -0.85), (0.78, -0.3)])]  # fmt: skip
+            np.array([(0.5, -0.45), (0.72, -0.85), (0.78, -0.3)])]
     eyes = [(_oval(x, -0.2, 0.07, 0.06), (0.55, 0.75, 0.2)) for x in (0.35, 0.6)]
     return _indoors(rng), [
         (_bar((-0.75, 0.4), (-0.95, -0.3), 0.14), fur), (_oval(-0.2, 0.3, 0.6, 0.4), fur),
         (_oval(0.47, -0.15, 0.36, 0.32), fur), *[(ear, fur) for ear in ears], *eyes,
         (_oval(0.48, 0.0, 0.05, 0.04), (0.85, 0.5, 0.5)),
-    ]  # fmt: skip
+    ]
 
 
 def _dog(rng):
@@ -380,7 +380,7 @@ def _dog(rng):
         (_oval(0.45, -0.2, 0.32, 0.3), fur), (_oval(0.75, -0.06, 0.22, 0.15), fur * 1.1),
         (_oval(0.95, -0.1, 0.06, 0.05), DARK), (_oval(0.52, -0.3, 0.05, 0.05), DARK),
         (_oval(0.25, -0.05, 0.12, 0.3), ears),
-    ]  # fmt: skip
+    ]
 
 
 def _deer(rng):
@@ -392,7 +392,7 @@ def _deer(rng):
         (_oval(0, -0.05, 0.5, 0.22), hide), (_bar((0.38, -0.1), (0.55, -0.55), 0.14), hide),
         (_oval(0.66, -0.58, 0.17, 0.09), hide),
         (_oval(-0.45, -0.15, 0.07, 0.06), (0.9, 0.88, 0.85)),
-    ]  # fmt: skip
+    ]
     if rng.random() < 0.5:
         antlers = [_bar((0.55, -0.65), (x, -0.95), 0.06) for x in (0.45, 0.65)]
         parts += [(antler, (0.45, 0.35, 0.25)) for antler in antlers]
@@ -410,7 +410,7 @@ def _frog(rng):
         *[(_oval(x, -0.3, 0.18, 0.18), skin) for x in (-0.35, 0.35)],
         *[(_oval(x, -0.32, 0.08, 0.08), DARK) for x in (-0.35, 0.35)],
         *[(spot, skin * 0.6) for spot in spots],
-    ]  # fmt: skip
+    ]
 
 
 def _horse(rng):
@@ -424,7 +424,7 @@ def _horse(rng):
         (_bar((0.42, -0.15), (0.72, -0.7), 0.26), coat),
         (_bar((0.6, -0.72), (0.95, -0.5), 0.2), coat),
         (_bar((0.52, -0.4), (0.7, -0.78), 0.07), mane),
-    ]  # fmt: skip
+    ]
     return field, parts
 
 
@@ -436,7 +436,7 @@ def _ship(rng):
         (hull, _pick(rng, HULL_PAINTS)), (_box(-0.55, -0.35, 0.05, 0.0), deck),
         (_box(-0.45, -0.55, -0.15, -0.35), deck),
         (_box(-0.32, -0.78, -0.18, -0.55), _pick(rng, FUNNEL_PAINTS)),
-    ]  # fmt: skip
+    ]
 
 
 def _truck(rng):
@@ -447,7 +447,7 @@ def _truck(rng):
         (_box(0.35, -0.4, 0.95, 0.3), _pick(rng, VEHICLE_PAINTS)),
         (_box(0.55, -0.3, 0.9, -0.05), GLASS), (_box(-1.0, 0.3, 0.95, 0.4), (0.25, 0.25, 0.25)),
         *_wheels((-0.72, -0.4, 0.62), 0.42, 0.17),
-    ]  # fmt: skip
+    ]
 
 
 # Per class: what draws (background, parts), the object's size (pixels per object unit)
@@ -457,7 +457,7 @@ CIFAR_SCENES = (
     (_bird, (6, 10), (8, 22)), (_cat, (11, 15), (14, 19)), (_deer, (10, 13), (13, 18)),
     (_dog, (11, 15), (14, 19)), (_frog, (12, 15), (15, 19)), (_horse, (11, 14), (13, 17)),
     (_ship, (11, 15), (14, 18)), (_truck, (12, 15), (15, 20)),
-)  # fmt: skip
+)
 
 
 def cifar_scenes(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

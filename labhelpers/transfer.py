@@ -57,7 +57,7 @@ def few_shot_indices(y, per_class: int, seed: int = 0) -> np.ndarray:
     """
     labels = as_labels(y, "y")
     if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) \
-            or per_class < 1:  # fmt: skip
+            or per_class < 1:
         raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
     rng = np.random.default_rng(seed)
     chosen = []
@@ -98,7 +98,7 @@ def unfreeze_top(backbone, n_layers: int, keep_batchnorm_frozen: bool = True) ->
         The number of layers left trainable.
     """
     if isinstance(n_layers, bool) or not isinstance(n_layers, (int, np.integer)) \
-            or n_layers < 0:  # fmt: skip
+            or n_layers < 0:
         raise ValueError(f"n_layers must be a non-negative integer, got {n_layers!r}")
     import keras
 
@@ -129,7 +129,7 @@ def changed_layers(before: Mapping, after: Mapping, atol: float = 0.0) -> list[s
         if len(weights) != len(after[name]):
             raise ValueError(f"layer {name!r} has a different number of weights")
         if any(w.shape != v.shape or not np.allclose(w, v, rtol=0, atol=atol)
-               for w, v in zip(weights, after[name], strict=True)):  # fmt: skip
+               for w, v in zip(weights, after[name], strict=True)):
             changed.append(name)
     return changed
 
@@ -160,7 +160,7 @@ def plot_accuracy_vs_labels(table, ax=None):
     for index, (method, rows) in enumerate(table.groupby("method", sort=False)):
         stats = rows.groupby("per_class")["accuracy"].agg(["mean", "std"]).fillna(0.0)
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt="o-", capsize=3,
-                    color=f"C{index}", label=str(method))  # fmt: skip
+                    color=f"C{index}", label=str(method))
     ax.set_xscale("log")
     ticks = sorted(table["per_class"].unique())
     ax.set_xticks(ticks, [str(t) for t in ticks])
