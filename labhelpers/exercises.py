@@ -1,4 +1,4 @@
-"""Self-checks for the "Your turn" cells: they say in words what is wrong, never a bare assert.
+"""Self-checks for the exercises: they say in words what is wrong, never a bare assert.
 
 A check prints one line and returns a verdict that is truthy when the answer is right, so a
 wrong answer never stops "Run all", and ``assert check(...)`` works in solution cells:
@@ -6,12 +6,21 @@ wrong answer never stops "Run all", and ``assert check(...)`` works in solution 
 >>> bool(check(238_510, 238_510, what="the number of parameters"))
 ✅ Right: the number of parameters is 238,510.
 True
+
+``check`` judges a value, ``check_function`` a function against a reference on several
+inputs, and ``check_training`` (or its five parts) how a model trains. None of them raises.
+
+For a teacher, ``python -m labhelpers.exercises --student-copy OUTDIR`` writes the book's
+notebooks without their solutions.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
+import re
+from pathlib import Path
 
 import numpy as np
 
@@ -35,12 +44,50 @@ class Verdict:
         """Display nothing in IPython/Jupyter."""
 
 
-def _show(value) -> str:
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return f"{int(value):,}"
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return f"{float(value):.6g}"
-    return repr(value)
+def _say(right: bool | None, sentence: str) -> Verdict:
+    mark = {True: "✅ Right:", False: "❌ Not yet:", None: "⏳ Not done yet:"}[right]
+    print(f"{mark} {sentence}")
+    return Verdict(bool(right))
+
+
+def _show(value, limit: int = 80) -> str:
+    """A short text for any value; never raises."""
+    try:
+        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+            return f"{int(value):,}"
+        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+            return f"{float(value):.6g}"
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails still gets a name
+        text = f"<a {type(value).__name__}>"
+    return _line(text, limit)
+
+
+def _line(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _plain(value):
+    """NumPy scalars and 0-d arrays as Python scalars; tensors as NumPy arrays."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype != object:
+        return value.item()
+    if not isinstance(value, (np.ndarray, list, tuple, str, bytes, dict, numbers.Number)):
+        if hasattr(value, "shape") and hasattr(value, "dtype"):  # a tensor of any backend
+            try:
+                import keras
+
+                return keras.ops.convert_to_numpy(value)
+            except Exception:  # noqa: BLE001 - keep the value as it is
+                return value
+    return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
 def check(
@@ -54,12 +101,15 @@ def check(
 ) -> Verdict:
     """Compare a student's answer with the expected one and say what is wrong, if anything.
 
+    The feedback names, in this order, a wrong shape, a wrong dtype, the largest difference
+    (where, both values, the difference against the tolerance), then any other mismatch.
+
     Parameters
     ----------
     answer : number, array, str, tuple, ...
         The student's answer; ``None`` or ``...`` means "not answered yet".
     expected : same kind as answer
-        The right answer. For numbers it is not revealed in the message.
+        The right answer. For single numbers it is not revealed in the message.
     what : str
         What the answer is, for the message ("the number of parameters").
     rtol, atol : float
@@ -70,56 +120,571 @@ def check(
     Returns
     -------
     Verdict
-        Truthy when the answer is right; displays nothing in a notebook.
+        Truthy when the answer is right; displays nothing in a notebook. Never raises.
     """
     if answer is None or answer is Ellipsis:
         print(f"⏳ Not answered yet: replace the placeholder with {what}.")
         return Verdict(False)
-    problem = _problem(answer, expected, rtol, atol)
+    try:
+        problem = _problem(answer, expected, rtol, atol)
+    except Exception as error:  # noqa: BLE001 - the promise: a sentence, never a traceback
+        problem = (
+            f"could not be compared with the expected answer "
+            f"({type(error).__name__}: {_line(error, 120)})"
+        )
     if problem is None:
-        print(f"✅ Right: {what} is {_show(answer)}.")
-        return Verdict(True)
-    message = f"❌ Not yet: {what} {problem}."
-    if hint:
-        message += f" Hint: {hint}"
-    print(message)
-    return Verdict(False)
+        return _say(True, f"{what} is {_show(_plain(answer))}.")
+    return _say(False, f"{what} {problem}." + (f" Hint: {hint}" if hint else ""))
 
 
 def _problem(answer, expected, rtol: float, atol: float) -> str | None:
     """None when ``answer`` matches ``expected``, else what is wrong, in words."""
-    if isinstance(expected, numbers.Number) and not isinstance(expected, bool):
-        if isinstance(answer, bool) or not isinstance(answer, numbers.Number):
-            return f"should be a number, but it is {type(answer).__name__} {_show(answer)}"
-        if isinstance(answer, complex) or not math.isfinite(answer):
-            return f"is {answer}, not a finite real number"
-        if abs(answer - expected) <= atol + rtol * abs(expected):
-            return None
-        direction = "too small" if answer < expected else "too large"
-        return f"is {_show(answer)}, which is {direction}"
+    answer, expected = _plain(answer), _plain(expected)
+    if isinstance(expected, bool):
+        if isinstance(answer, bool):
+            return None if answer == expected else f"is {answer}, which is not the expected answer"
+        return f"should be True or False, but it is {type(answer).__name__} {_show(answer)}"
+    if _is_number(expected):
+        return _number_problem(answer, expected, rtol, atol)
     if isinstance(expected, np.ndarray):
-        array = np.asarray(answer)
-        if array.shape != expected.shape:
-            return f"has shape {array.shape}, but it should have shape {expected.shape}"
-        if not np.issubdtype(array.dtype, np.number):
-            return f"should hold numbers, but its dtype is {array.dtype}"
-        if np.allclose(array, expected, rtol=rtol, atol=atol, equal_nan=False):
-            return None
-        wrong = int((~np.isclose(array, expected, rtol=rtol, atol=atol)).sum())
-        return f"differs from the expected values in {wrong} of {array.size} entries"
-    if type(answer) is not type(expected) and not (
-        isinstance(answer, (tuple, list)) and isinstance(expected, (tuple, list))
-    ):
-        return (
-            f"should be a {type(expected).__name__}, but it is {type(answer).__name__} "
-            f"{_show(answer)}"
-        )
-    if isinstance(expected, str):
-        return None if answer.strip().lower() == expected.strip().lower() else (
-            f"is {answer!r}, which is not the expected answer"
-        )
+        return _array_problem(answer, expected, rtol, atol)
     if isinstance(expected, (tuple, list)):
+        if not isinstance(answer, (tuple, list, np.ndarray)):
+            return _wrong_type(answer, expected)
         if len(answer) != len(expected):
             return f"has {len(answer)} items, but it should have {len(expected)}"
-        answer, expected = tuple(answer), tuple(expected)
-    return None if answer == expected else f"is {_show(answer)}, which is not the expected answer"
+        for index, (item, right) in enumerate(zip(answer, expected)):
+            problem = _problem(item, right, rtol, atol)
+            if problem is not None:
+                return f"is wrong at item {index}: it {problem}"
+        return None
+    if isinstance(expected, str):
+        if not isinstance(answer, str):
+            return f"should be a str, but it is {type(answer).__name__} {_show(answer)}"
+        if answer.strip().lower() == expected.strip().lower():
+            return None
+        return f"is {answer!r}, which is not the expected answer"
+    if type(answer) is not type(expected):
+        return _wrong_type(answer, expected)
+    return (
+        None
+        if bool(answer == expected)
+        else f"is {_show(answer)}, which is not the expected answer"
+    )
+
+
+def _wrong_type(answer, expected) -> str:
+    kind, got = type(expected).__name__, type(answer).__name__
+    return f"should be a {kind}, but it is {got} {_show(answer)}"
+
+
+def _number_problem(answer, expected, rtol: float, atol: float) -> str | None:
+    if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype != object:
+        answer = answer.item()
+    if not _is_number(answer):
+        return f"should be a number, but it is {type(answer).__name__} {_show(answer)}"
+    if isinstance(answer, complex) or isinstance(expected, complex):
+        if answer == expected:
+            return None
+        return (
+            f"is {_show(answer)}, not a finite real number"
+            if isinstance(answer, complex)
+            else (f"is {_show(answer)}, which is not the expected answer")
+        )
+    if isinstance(expected, float) and math.isnan(expected):
+        return (
+            None
+            if isinstance(answer, float) and math.isnan(answer)
+            else f"is {_show(answer)}, not NaN"
+        )
+    if isinstance(answer, float) and not math.isfinite(answer):
+        return f"is {answer}, not a finite real number"
+    if answer == expected:
+        return None
+    try:
+        if abs(float(answer) - float(expected)) <= atol + rtol * abs(float(expected)):
+            return None
+    except OverflowError:  # ints beyond float range: compare exactly
+        pass
+    direction = "too small" if answer < expected else "too large"
+    return f"is {_show(answer)}, which is {direction}"
+
+
+def _array_problem(answer, expected: np.ndarray, rtol: float, atol: float) -> str | None:
+    try:
+        array = np.asarray(answer)
+    except (ValueError, TypeError):
+        return (
+            f"is a {type(answer).__name__} whose parts have different shapes, so it is no array; "
+            f"it should be an array of shape {expected.shape}"
+        )
+    if array.shape != expected.shape:
+        return f"has shape {array.shape}, but it should have shape {expected.shape}"
+    if expected.dtype == bool or not np.issubdtype(expected.dtype, np.number):
+        if array.dtype != expected.dtype and not (
+            array.dtype.kind in "US" and expected.dtype.kind in "US"
+        ):
+            return f"has dtype {array.dtype}, but it should have dtype {expected.dtype}"
+        wrong = array != expected
+        if not np.any(wrong):
+            return None
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        return (
+            f"differs in {int(wrong.sum())} of {array.size} entries; the first is at index "
+            f"{index}: {_show(array[index])} instead of {_show(expected[index])}"
+        )
+    if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
+        return f"should hold numbers, but its dtype is {array.dtype}"
+    if np.iscomplexobj(array) and not np.iscomplexobj(expected):
+        return f"has dtype {array.dtype}, but it should hold real numbers ({expected.dtype})"
+    got, want = array.astype(np.float64), expected.astype(np.float64)
+    bad_nan = np.isnan(got) & ~np.isnan(want)
+    if bad_nan.any():
+        index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        return (
+            f"has NaN in {int(bad_nan.sum())} of {array.size} entries, the first at index {index}"
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        difference = np.abs(got - want)
+        tolerance = atol + rtol * np.abs(want)
+        outside = ~(difference <= tolerance) & ~(np.isnan(got) & np.isnan(want))
+        outside |= np.isinf(got) & (got != want)
+    if not outside.any():
+        return None
+    excess = np.where(
+        outside, np.nan_to_num(difference - tolerance, nan=np.inf, posinf=np.inf), -np.inf
+    )
+    index = np.unravel_index(int(np.argmax(excess)), array.shape)
+    index = tuple(int(i) for i in index)
+    where = f"at index {index}" if index else "its value"
+    return (
+        f"differs most {where}: {_show(got[index])} instead of {_show(want[index])}, "
+        f"a difference of {_show(difference[index])} against a tolerance of "
+        f"{_show(tolerance[index])} ({int(outside.sum())} of {array.size} entries are off)"
+    )
+
+
+# --- functions -------------------------------------------------------------------------------
+
+
+def _shapes(args) -> str:
+    def one(value):
+        shape = getattr(value, "shape", None)
+        if shape is not None:
+            return str(tuple(shape))
+        if isinstance(value, (list, tuple)):
+            return f"a {type(value).__name__} of {len(value)}"
+        return type(value).__name__
+
+    return ", ".join(one(value) for value in args) or "no arguments"
+
+
+def _call(fn, case):
+    case = copy.deepcopy(case)
+    if isinstance(case, dict):
+        return fn(**case), tuple(case.values())
+    args = case if isinstance(case, tuple) else (case,)
+    return fn(*args), args
+
+
+def check_function(
+    fn,
+    reference,
+    inputs,
+    *,
+    what: str = "your function",
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+) -> Verdict:
+    """Run a student's function and a reference on each input and compare their outputs.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function. One whose body is still ``...`` (it returns None) is
+        reported as not done yet.
+    reference : callable
+        Computes the right output at run time (a Keras layer, a formula).
+    inputs : list
+        One item per test: a tuple of positional arguments, a dict of keyword arguments,
+        or a single argument. Each call gets its own copy.
+    what : str
+        What the function computes, for the messages.
+    rtol, atol : float
+        Tolerances, as in :func:`check`.
+
+    Returns
+    -------
+    Verdict
+        Truthy when every output matches; it prints one line and never raises.
+    """
+    inputs = list(inputs)
+    name = getattr(fn, "__name__", "your function")
+    for number, case in enumerate(inputs, start=1):
+        try:
+            got, args = _call(fn, case)
+        except Exception as error:  # noqa: BLE001 - one sentence instead of a traceback
+            return _say(
+                False,
+                f"{what} raised {type(error).__name__}: {_line(error)} "
+                f"(on input {number} of {len(inputs)}, "
+                f"arguments of shapes {_shapes(_args(case))}).",
+            )
+        if got is None:
+            if number == 1:
+                return _say(None, f"write the body of `{name}` ({what}); it returns nothing yet.")
+            return _say(False, f"{what} returned None on input {number} (a missing `return`?).")
+        try:
+            want, _ = _call(reference, case)
+        except Exception as error:  # noqa: BLE001 - a fault of the book, said plainly
+            return _say(
+                False,
+                f"the reference for {what} failed ({type(error).__name__}: {_line(error)}); "
+                "this is a bug in the book, please report it.",
+            )
+        try:
+            want = _plain(want)
+            want = (
+                np.asarray(want)
+                if isinstance(want, (list, tuple)) and not isinstance(got, (list, tuple))
+                else want
+            )
+            problem = _problem(got, want, rtol, atol)
+        except Exception as error:  # noqa: BLE001
+            problem = (
+                f"could not be compared with the reference ({type(error).__name__}: {_line(error)})"
+            )
+        if problem is not None:
+            return _say(
+                False,
+                f"on input {number} of {len(inputs)} (shapes {_shapes(args)}), {what} {problem}.",
+            )
+    return _say(True, f"{what} matches the reference on all {len(inputs)} inputs.")
+
+
+def _args(case):
+    if isinstance(case, dict):
+        return tuple(case.values())
+    return case if isinstance(case, tuple) else (case,)
+
+
+# --- training behaviour ----------------------------------------------------------------------
+
+
+def _loss_name_and_logits(loss) -> tuple[str, bool]:
+    """The loss's snake_case name and whether it expects logits."""
+    if isinstance(loss, str):
+        return loss.lower(), False
+    from_logits = bool(getattr(loss, "from_logits", False))
+    try:
+        from_logits = bool(loss.get_config().get("from_logits", from_logits))
+    except Exception:  # noqa: BLE001 - functions have no config
+        pass
+    name = getattr(loss, "__name__", None) or type(loss).__name__
+    if hasattr(loss, "fn") and hasattr(loss.fn, "__name__"):
+        name = loss.fn.__name__
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return name, from_logits
+
+
+def _output_activation(model) -> str:
+    for layer in reversed(model.layers):
+        if type(layer).__name__ == "Softmax":
+            return "softmax"
+        activation = getattr(layer, "activation", None)
+        if activation is not None:
+            return getattr(activation, "__name__", str(activation))
+        if layer.weights:  # a layer with weights and no activation: linear output
+            return "linear"
+    return "linear"
+
+
+def check_output_activation(model, loss=None) -> Verdict:
+    """Check the model's last activation fits its loss (softmax or logits, sigmoid or binary)."""
+    loss = loss if loss is not None else getattr(model, "loss", None)
+    if loss is None:
+        return _say(False, "the model has no loss: compile it or pass loss=.")
+    name, from_logits = _loss_name_and_logits(loss)
+    activation = _output_activation(model)
+    units = int(model.output_shape[-1]) if getattr(model, "output_shape", None) else 0
+    categorical = "categorical_crossentropy" in name
+    binary = "binary" in name and "crossentropy" in name
+    if (categorical or binary) and from_logits and activation in ("softmax", "sigmoid"):
+        return _say(
+            False,
+            f"the output has a {activation} activation but the loss expects logits "
+            f"(from_logits=True), so it applies {activation} twice: remove the activation "
+            "or use from_logits=False.",
+        )
+    if (categorical or binary) and not from_logits and activation not in ("softmax", "sigmoid"):
+        return _say(
+            False,
+            f"the output activation is {activation} (a missing activation?), but the loss "
+            "expects probabilities: add activation="
+            f"{'softmax' if categorical else 'sigmoid'} or use from_logits=True.",
+        )
+    if categorical and activation == "sigmoid" and units > 1:
+        return _say(
+            False,
+            "a sigmoid output with a categorical cross-entropy: the class probabilities "
+            "do not sum to 1; use softmax.",
+        )
+    if binary and activation == "softmax" and units == 1:
+        return _say(
+            False, "a softmax over one unit always outputs 1: use sigmoid for a binary loss."
+        )
+    return _say(
+        True,
+        f"the output activation ({activation}) fits the loss ({name}"
+        f"{', from logits' if from_logits else ''}).",
+    )
+
+
+def _trainable_copy(model, loss, learning_rate: float):
+    import keras
+
+    try:
+        twin = keras.models.clone_model(model)
+        twin.set_weights(model.get_weights())
+    except Exception:  # noqa: BLE001 - a subclassed model: train a deep copy instead
+        twin = copy.deepcopy(model)
+    twin.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
+    return twin
+
+
+def _losses(model, x, y, loss, steps: int, learning_rate: float) -> list[float]:
+    twin = _trainable_copy(model, loss, learning_rate)
+    return [float(np.asarray(twin.train_on_batch(x, y))) for _ in range(steps)]
+
+
+def _loss_of(model, loss):
+    loss = loss if loss is not None else getattr(model, "loss", None)
+    if loss is None:
+        raise ValueError("the model has no loss: compile it or pass loss=")
+    return loss
+
+
+def check_no_nan(
+    model, x, y=None, *, loss=None, steps: int = 20, learning_rate: float = 1e-2, history=None
+) -> Verdict:
+    """Check the outputs, the weights and the loss over a few training steps stay finite.
+
+    ``history``, in this and the next checks, is a list of losses of a run already made.
+    """
+    outputs = np.asarray(model.predict(x, verbose=0))
+    if not np.all(np.isfinite(outputs)):
+        bad = [w.path for w in model.weights if not np.all(np.isfinite(np.asarray(w)))]
+        cause = (
+            f"the weights {', '.join(bad)} already hold NaN"
+            if bad
+            else "a log of 0 or a division by 0 in the model?"
+        )
+        return _say(
+            False, f"the model's outputs contain NaN or infinity before training ({cause})."
+        )
+    if y is not None:
+        losses = history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate)
+        bad = [step for step, value in enumerate(losses, start=1) if not math.isfinite(value)]
+        if bad:
+            return _say(
+                False,
+                f"the loss became {losses[bad[0] - 1]} at training step {bad[0]} "
+                "(a learning rate too high, or a log of 0 in the loss?).",
+            )
+    return _say(
+        True, "no NaN or infinity in the outputs" + (" or the loss." if y is not None else ".")
+    )
+
+
+def check_gradients(model, x, y, *, loss=None, allow_frozen: bool = False) -> Verdict:
+    """Check every trainable weight gets a non-zero gradient, and that no layer is frozen."""
+    import keras
+
+    frozen = [layer.name for layer in model.layers if layer.weights and not layer.trainable]
+    if frozen and not allow_frozen:
+        return _say(
+            False,
+            f"the layer(s) {', '.join(frozen)} are frozen (trainable=False), so their "
+            "weights never learn: set trainable=True, or pass allow_frozen=True.",
+        )
+    loss_fn = (
+        keras.losses.get(_loss_of(model, loss))
+        if isinstance(_loss_of(model, loss), str)
+        else _loss_of(model, loss)
+    )
+    weights = model.trainable_weights
+    if not weights:
+        return _say(False, "the model has no trainable weights (is every layer frozen?).")
+    gradients = _gradients(model, loss_fn, x, y, weights)
+    if gradients is None:
+        return _say(
+            False,
+            f"the gradient check runs on TensorFlow or PyTorch, not {keras.backend.backend()}.",
+        )
+    dead = [
+        w.path for w, g in zip(weights, gradients) if g is None or not np.any(np.asarray(g) != 0)
+    ]
+    if dead:
+        return _say(
+            False,
+            f"no gradient reaches {', '.join(dead)}: is that layer's output unused, "
+            "cut off (stop_gradient, a constant), or behind dead ReLUs?",
+        )
+    return _say(True, f"all {len(weights)} trainable weights receive a non-zero gradient.")
+
+
+def _gradients(model, loss_fn, x, y, weights):
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            value = keras.ops.mean(loss_fn(y, model(x, training=True)))
+        return [
+            None if g is None else keras.ops.convert_to_numpy(g)
+            for g in tape.gradient(value, [w.value for w in weights])
+        ]
+    if backend == "torch":
+        for w in weights:
+            w.value.grad = None
+        keras.ops.mean(loss_fn(y, model(x, training=True))).backward()
+        return [
+            None if w.value.grad is None else w.value.grad.detach().cpu().numpy() for w in weights
+        ]
+    return None
+
+
+def check_loss_falls(
+    model, x, y, *, loss=None, steps: int = 10, learning_rate: float = 1e-2, history=None
+) -> Verdict:
+    """Check the loss on one fixed small batch falls over a few steps (the model is not changed)."""
+    losses = (history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate))[:steps]
+    if not all(math.isfinite(v) for v in losses):
+        return _say(False, "the loss became NaN or infinite while training on one batch.")
+    if losses[-1] < losses[0] * 0.95:
+        return _say(
+            True,
+            f"the loss falls on a fixed batch, from {losses[0]:.4g} to {losses[-1]:.4g} "
+            f"in {steps} steps.",
+        )
+    return _say(
+        False,
+        f"the loss did not fall on a fixed batch ({losses[0]:.4g} to {losses[-1]:.4g} in "
+        f"{steps} steps): a frozen layer, a softmax before a from-logits loss, or a "
+        "learning rate far too small or too large?",
+    )
+
+
+def check_overfits(
+    model, x, y, *, loss=None, steps: int = 150, learning_rate: float = 1e-2, history=None
+) -> Verdict:
+    """Check the model learns one small batch by heart: its loss falls below a tenth."""
+    losses = history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate)
+    if math.isfinite(losses[-1]) and losses[-1] <= 0.1 * losses[0]:
+        return _say(
+            True, f"the model learns one batch by heart (loss {losses[0]:.4g} to {losses[-1]:.4g})."
+        )
+    return _say(
+        False,
+        f"the model cannot learn one batch of {len(x)} examples by heart (loss {losses[0]:.4g} "
+        f"to {losses[-1]:.4g} in {len(losses)} steps): too small, a frozen layer, or a missing "
+        "activation between layers?",
+    )
+
+
+def check_training(
+    model, x, y, *, loss=None, allow_frozen: bool = False, steps: int = 150
+) -> Verdict:
+    """Run the five training checks in order; each prints one line. Truthy when all pass.
+
+    The model's own weights are not changed: one training run on a copy serves three checks.
+    """
+    try:
+        verdicts = [
+            check_output_activation(model, loss),
+            check_gradients(model, x, y, loss=loss, allow_frozen=allow_frozen),
+        ]
+        history = _losses(model, x, y, _loss_of(model, loss), steps, 1e-2)
+        verdicts += [
+            check_no_nan(model, x, y, loss=loss, history=history),
+            check_loss_falls(model, x, y, loss=loss, history=history),
+            check_overfits(model, x, y, loss=loss, history=history),
+        ]
+    except Exception as error:  # noqa: BLE001 - a sentence, not a traceback
+        return _say(
+            False,
+            f"the model could not be trained on this batch ({type(error).__name__}: "
+            f"{_line(error, 200)}).",
+        )
+    return Verdict(all(verdicts))
+
+
+# --- the student copy ------------------------------------------------------------------------
+
+_SOLUTION_BLOCKS = [
+    re.compile(r"<details>.*?</details>\s*", re.DOTALL),
+    re.compile(r"^```\{admonition\} Solutions?\b.*?^```[ \t]*$\n?", re.DOTALL | re.MULTILINE),
+]
+
+
+def strip_solutions(text: str) -> str:
+    """Markdown without its <details> and "Solutions" dropdown blocks."""
+    for pattern in _SOLUTION_BLOCKS:
+        text = pattern.sub("", text)
+    return text.rstrip()
+
+
+def student_copy(book: Path, out: Path) -> list[Path]:
+    """Write every notebook of ``book`` to ``out`` without its solutions; return the paths."""
+    import nbformat
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(Path(book).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        cells = []
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = strip_solutions(cell.source)
+                if not cell.source.strip():
+                    continue
+            cells.append(cell)
+        notebook.cells = cells
+        nbformat.write(notebook, out / path.name)
+        written.append(out / path.name)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m labhelpers.exercises", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--student-copy",
+        metavar="OUTDIR",
+        type=Path,
+        required=True,
+        help="write the notebooks without solutions into OUTDIR",
+    )
+    parser.add_argument(
+        "--book",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "book",
+        help="the folder of the book's .ipynb files (default: the repository's book/)",
+    )
+    args = parser.parse_args(argv)
+    if not args.book.is_dir() or not any(args.book.glob("*.ipynb")):
+        parser.error(
+            f"no notebooks in {args.book}: pass --book with the folder of the .ipynb files"
+        )
+    written = student_copy(args.book, args.student_copy)
+    print(f"Wrote {len(written)} notebooks without solutions to {args.student_copy}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
