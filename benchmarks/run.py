@@ -1,7 +1,7 @@
 """Run chapters in full mode, as a student would, and record what they reach and cost.
 
 The chapters are executed as they are (the same notebooks, not copies of their code), one
-kernel each, with ``LAB_QUICK=0``, by :func:`labhelpers.notebooks.run_chapter`. Each chapter
+kernel each, with ``LAB_QUICK=0``, by :func:`notebooks.run_chapter`. Each chapter
 defines a dict ``headline`` (its main metric, the dataset it really used, the reports' best
 figure), collected with the kernel's peak memory, device and versions.
 
@@ -31,9 +31,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import notebooks  # benchmarks/notebooks.py, next to this script
 import yaml
-
-from labhelpers import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"

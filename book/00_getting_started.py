@@ -61,13 +61,13 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from labhelpers import data, device, exercises, plots, quick
+from labhelpers import data, device, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
 EPOCHS = 1  # this chapter trains for one epoch in both modes
-N_TRAIN = quick.pick(full=None, quick=2000)  # None: every training image
-BATCH_SIZE = quick.pick(full=128, quick=32)  # quick: more steps from fewer images
+N_TRAIN = device.pick(full=None, quick=2000)  # None: every training image
+BATCH_SIZE = device.pick(full=128, quick=32)  # quick: more steps from fewer images
 
 # %%
 device.set_seed(SEED)
@@ -99,7 +99,7 @@ summary = device.summary()
 
 # %%
 assert summary["keras"].startswith("3."), "This book needs Keras 3: pip install -U keras"
-print(f"quick mode is {'on' if quick.is_quick() else 'off'}")
+print(f"quick mode is {'on' if device.is_quick() else 'off'}")
 
 # %% [markdown]
 # ## Where the data lives
@@ -234,7 +234,7 @@ test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, verbose=0)
 print(f"test loss {test_loss:.3f}, test accuracy {test_accuracy:.1%}")
 assert np.isfinite(test_loss), "the loss is not a number: check the input scaling"
 assert batch_losses[-1] < batch_losses[0], "the loss did not go down during the epoch"
-bar = 0.8 if mnist.is_real and not quick.is_quick() else 0.5
+bar = 0.8 if mnist.is_real and not device.is_quick() else 0.5
 assert test_accuracy > bar, f"accuracy {test_accuracy:.1%} is below {bar:.0%}: something is off"
 print(f"✅ above the {bar:.0%} bar for this mode")
 

@@ -56,14 +56,14 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from labhelpers import data, device, exercises, plots, quick
+from labhelpers import data, device, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
 N_CHECK_STEPS = 20  # optimizer steps compared between NumPy and Keras (both modes)
 N_PATH_STEPS = 60  # steps on the 2-D loss surface (both modes)
-N_TRAIN = quick.pick(full=None, quick=2000)  # images for the optimizer comparison; None: all
-EPOCHS = quick.pick(full=5, quick=3)
+N_TRAIN = device.pick(full=None, quick=2000)  # images for the optimizer comparison; None: all
+EPOCHS = device.pick(full=5, quick=3)
 BATCH_SIZE = 128
 
 # %%
@@ -536,7 +536,7 @@ for name, history in histories.items():
     assert np.all(np.isfinite(losses)), f"{name}: the loss is not finite"
     assert losses[-1] < losses[0], f"{name}: the loss did not go down"
 final_loss = {row["optimizer"]: row["final training loss"] for row in results}
-if not quick.is_quick() and mnist.is_real:
+if not device.is_quick() and mnist.is_real:
     assert final_loss["Adam (lr 0.001)"] < final_loss["SGD (lr 0.01)"], (
         "Adam should end below SGD at their default learning rates"
     )

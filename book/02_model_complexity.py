@@ -60,14 +60,14 @@ import pandas as pd
 from IPython.display import display
 from skimage import feature
 
-from labhelpers import data, device, exercises, params, plots, quick
+from labhelpers import data, device, exercises, params, plots
 
 layers = keras.layers
 
 # %% tags=["parameters"]
 SEED = 42
 PLOT_DEPTH = 4  # hidden layers of the deep "sawtooth" network drawn in Question 3
-MAX_DEPTH = quick.pick(full=10, quick=10)  # deepest sawtooth counted (the same in both modes)
+MAX_DEPTH = device.pick(full=10, quick=10)  # deepest sawtooth counted (the same in both modes)
 
 # %%
 device.set_seed(SEED)

@@ -58,14 +58,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from labhelpers import data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
-EPOCHS = quick.pick(full=20, quick=4)
+EPOCHS = device.pick(full=20, quick=4)
 BATCH_SIZE = 128
-N_TRAIN = quick.pick(full=None, quick=2000)  # None: every training image
-N_TEST = quick.pick(full=None, quick=1000)
+N_TRAIN = device.pick(full=None, quick=2000)  # None: every training image
+N_TEST = device.pick(full=None, quick=1000)
 VALIDATION_SPLIT = 0.1  # the last 10 % of the training images, never the test set
 LEARNING_RATE = 0.001  # RMSprop, as in the lab's notebook
 # every configuration: hidden units, dropout rate after the hidden layer, activation
@@ -472,7 +472,7 @@ if not FULL_MNIST:
           f" (one mistake = {1 / len(x_test_flat):.2%}) instead of 10,000.")
 
 # %%
-if not quick.is_quick() and mnist.is_real:
+if not device.is_quick() and mnist.is_real:
     bar = REPORTED_BEST if FULL_MNIST else 0.93
     assert best_accuracy >= bar, f"best accuracy {best_accuracy:.2%} is below the {bar:.2%} bar"
     print(f"✅ above the {bar:.2%} bar for {'the full MNIST' if FULL_MNIST else 'this subset'}")

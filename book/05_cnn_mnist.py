@@ -51,15 +51,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from labhelpers import confusions, data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
-N_TRAIN = quick.pick(full=None, quick=2000)  # None: every training digit available
-N_TEST = quick.pick(full=None, quick=500)  # None: every test digit
+N_TRAIN = device.pick(full=None, quick=2000)  # None: every training digit available
+N_TEST = device.pick(full=None, quick=500)  # None: every test digit
 N_SWEEP = 10_000  # the dense-layer comparison trains on at most this many digits
-EPOCHS = quick.pick(full=12, quick=2)  # for the comparison (5/10/25/35 units, the MLP)
-EPOCHS_FINAL = quick.pick(full=10, quick=2)  # the doubled-filter CNN, on every digit
+EPOCHS = device.pick(full=12, quick=2)  # for the comparison (5/10/25/35 units, the MLP)
+EPOCHS_FINAL = device.pick(full=10, quick=2)  # the doubled-filter CNN, on every digit
 DENSE_UNITS = (5, 10, 25, 35)
 MLP_UNITS = 300  # report 001's MLP: Dense(300), 238,510 parameters
 BATCH_SIZE = 128
@@ -247,7 +247,7 @@ for run_name, history in runs.items():
     assert losses[-1] < losses[0], f"{run_name}: the training loss did not go down"
 best_cnn = results.drop(index=f"MLP, Dense({MLP_UNITS})")["accuracy"].max()
 final_accuracy = results.loc[final_name, "accuracy"]
-if quick.is_quick() or not mnist.is_real:
+if device.is_quick() or not mnist.is_real:
     print(f"quick mode or stand-in data: best CNN {best_cnn:.2%}; bars checked in full runs")
 elif all_digits:
     assert final_accuracy >= REPORT_ACCURACY - 0.002, (
@@ -352,7 +352,7 @@ plt.show()
 # units?
 
 # %%
-confusions.f1_bars(
+plots.f1_bars(
     y_test, {f"Dense({u})": models[f"CNN, Dense({u})"].predict(x_test, verbose=0)
              for u in DENSE_UNITS},
 )
@@ -378,7 +378,7 @@ pairs.style.format({"share": "{:.1%}"})
 # %%
 if len(pairs):
     top = pairs.iloc[0]
-    confusions.confusion_examples(x_test_raw, y_test, probabilities, int(top.true),
+    plots.confusion_examples(x_test_raw, y_test, probabilities, int(top.true),
                                   int(top.predicted), k=10)
     plt.show()
 else:
@@ -458,7 +458,7 @@ print(f"this run: {len(x_train):,} training digits ({mnist.kind}), {n_test:,} te
 print(f"report 001: 60,000 training digits, 10,000 test digits, {REPORT_ACCURACY:.2%}")
 print(f"doubled-filter CNN here: {final_accuracy:.2%} ± {standard_error:.2%} (one standard "
       f"error); one test digit is {1 / n_test:.2%}")
-if quick.is_quick():
+if device.is_quick():
     print("Quick mode: far fewer digits and epochs; these figures say nothing about a full run.")
 elif not all_digits:
     print(f"With {60_000 / len(x_train):.1f}× fewer training digits the CNN sees fewer "

@@ -51,16 +51,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from labhelpers import confusions, data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
-N_TRAIN = quick.pick(full=None, quick=3000)  # None: all 60,000 training images
-N_TEST = quick.pick(full=None, quick=1000)  # None: all 10,000 test images
-EPOCHS = quick.pick(full=8, quick=2)  # report 003's model
-CNN_EPOCHS = quick.pick(full=24, quick=2)  # our CNN: 15 epochs gave 91.8 %, 24 give 92.7 %
+N_TRAIN = device.pick(full=None, quick=3000)  # None: all 60,000 training images
+N_TEST = device.pick(full=None, quick=1000)  # None: all 10,000 test images
+EPOCHS = device.pick(full=8, quick=2)  # report 003's model
+CNN_EPOCHS = device.pick(full=24, quick=2)  # our CNN: 15 epochs gave 91.8 %, 24 give 92.7 %
 BATCH_SIZE = 128  # our choice; report 003 used 4,096
-REPORT_BATCH_SIZE = quick.pick(full=4096, quick=512)  # report 003's batch (smaller in quick)
+REPORT_BATCH_SIZE = device.pick(full=4096, quick=512)  # report 003's batch (smaller in quick)
 VALIDATION_SPLIT = 0.1
 LEARNING_RATE = 0.001
 REPORT_ACCURACY = 0.9055  # report 003's final model
@@ -297,7 +297,7 @@ for run_name, history in runs.items():
 best = results.loc[best_name]
 print(f"our CNN: {best.accuracy:.2%} accuracy, macro F1 {best.macro_f1:.3f}; "
       f"report 003: {REPORT_ACCURACY:.2%}, F-score 0.90")
-if not quick.is_quick() and fashion.kind == "real":
+if not device.is_quick() and fashion.kind == "real":
     assert best.accuracy > REPORT_ACCURACY, (
         f"our CNN reached {best.accuracy:.2%}, not above report 003's {REPORT_ACCURACY:.2%}: "
         "did training stop early, or did a parameter change?"
@@ -337,7 +337,7 @@ if batch_gap["clear"]:
 else:
     print(f"The gap, {points:+.1f} points, is within two standard errors ({error:.1f} points "
           f"each) on these {batch_gap['n']:,} test images: this run does not separate them.")
-if quick.is_quick():
+if device.is_quick():
     print("Quick mode: a few dozen updates on a few thousand images, and neither model is "
           "near the end of its training, so a gap here, clear or not, says nothing about "
           "the full run (on the real images, another seed put the other batch ahead). The "
@@ -399,7 +399,7 @@ print(evaluate.scores(y_test, predicted))
 # bags, sandals, sneakers and ankle boots were easy for all three; the tops were not.
 
 # %%
-confusions.f1_bars(
+plots.f1_bars(
     y_test,
     {row: models[row].predict(x_test, verbose=0) for row in results.index},
     class_names=class_names,
@@ -438,7 +438,7 @@ pairs.style.format({"share": "{:.1%}"})
 # confident mistake first (p is the probability the model gave the wrong class):
 
 # %%
-confusions.confusion_examples(
+plots.confusion_examples(
     x_test_raw, y_test, probabilities, "Shirt", "T-shirt/top", k=10, class_names=class_names
 )
 plt.show()
@@ -451,7 +451,7 @@ plt.show()
 # %%
 for true_class, wrong_class in [("T-shirt/top", "Shirt"), ("Pullover", "Coat"),
                                 ("Coat", "Pullover")]:
-    confusions.confusion_examples(
+    plots.confusion_examples(
         x_test_raw, y_test, probabilities, true_class, wrong_class, k=10,
         class_names=class_names,
     )

@@ -59,14 +59,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from labhelpers import data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
-N_TRAIN = quick.pick(full=None, quick=2000)  # None: all 50,000 training images
-N_TEST = quick.pick(full=None, quick=500)  # None: all 10,000 test images
-EPOCHS_SMALL = quick.pick(full=6, quick=3)  # the two one-convolution models
-EPOCHS_DEEP = quick.pick(full=3, quick=3)  # report 002's model6 (5x slower per epoch)
+N_TRAIN = device.pick(full=None, quick=2000)  # None: all 50,000 training images
+N_TEST = device.pick(full=None, quick=500)  # None: all 10,000 test images
+EPOCHS_SMALL = device.pick(full=6, quick=3)  # the two one-convolution models
+EPOCHS_DEEP = device.pick(full=3, quick=3)  # report 002's model6 (5x slower per epoch)
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 VALIDATION_SPLIT = 0.1  # the last 10 % of the training images, never trained on
@@ -341,7 +341,7 @@ display(results)
 # %%
 for name, row in results.iterrows():
     assert np.isfinite(row["test_loss"]), f"{name}: the test loss is not a number"
-if not quick.is_quick() and cifar.is_real:
+if not device.is_quick() and cifar.is_real:
     assert results.loc["model1", "accuracy"] >= 0.30, "model1 should reach at least 30 %"
     assert results.loc["model6 (report 002)", "accuracy"] >= 0.55, (
         "model6 should reach at least 55 % after 3 epochs: check the scaling and the labels"

@@ -80,14 +80,15 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from labhelpers import architecture, data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
+from labhelpers.chapters import ch08_architecture as architecture
 
 # %% tags=["parameters"]
 SEED = 42
-N_TRAIN = quick.pick(full=15_000, quick=1000)  # of the 50,000 (None: all of them)
-N_TEST = quick.pick(full=None, quick=300)  # None: all 10,000 test images
-N_TRAIN_SCORED = quick.pick(full=5000, quick=300)  # training images scored for "Acc. train"
-EPOCHS = quick.pick(full=3, quick=2)
+N_TRAIN = device.pick(full=15_000, quick=1000)  # of the 50,000 (None: all of them)
+N_TEST = device.pick(full=None, quick=300)  # None: all 10,000 test images
+N_TRAIN_SCORED = device.pick(full=5000, quick=300)  # training images scored for "Acc. train"
+EPOCHS = device.pick(full=3, quick=2)
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 VALIDATION_SPLIT = 0.1
@@ -388,7 +389,7 @@ display(results)
 
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not a number"
-if not quick.is_quick() and cifar.is_real:
+if not device.is_quick() and cifar.is_real:
     assert results["test_accuracy"].min() >= 0.40, (
         "every model should pass 40 % on CIFAR-10 after 3 epochs: check the scaling"
     )

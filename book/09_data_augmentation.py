@@ -57,14 +57,15 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from labhelpers import augment, data, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
+from labhelpers.chapters import ch09_augment as augment
 
 # %% tags=["parameters"]
 SEED = 42
-N_TRAIN = quick.pick(full=8_000, quick=1_000)  # CIFAR-10 has 50,000; see "Run time"
-N_TEST = quick.pick(full=None, quick=500)  # None: all 10,000 test images
+N_TRAIN = device.pick(full=8_000, quick=1_000)  # CIFAR-10 has 50,000; see "Run time"
+N_TEST = device.pick(full=None, quick=500)  # None: all 10,000 test images
 VALIDATION_SPLIT = 0.2  # the last 20 % of the training images, never trained on
-EPOCHS = quick.pick(full=12, quick=2)
+EPOCHS = device.pick(full=12, quick=2)
 BATCH_SIZE = 64
 # report 002's model9 (its best Keras augmentation): flips and 10 % shifts
 AUGMENTATION = {"horizontal_flip": True, "width_shift_range": 0.1, "height_shift_range": 0.1}
@@ -315,9 +316,9 @@ plt.show()
 # accuracy, epoch by epoch. A gap that grows is over-fitting growing.
 
 # %%
-augment.plot_gaps(histories)
+plots.generalization_gaps(histories)
 plt.show()
-gaps = {label: augment.generalization_gap(history) for label, history in histories.items()}
+gaps = {label: evaluate.generalization_gap(history) for label, history in histories.items()}
 for label, gap in gaps.items():
     print(f"{label:22s} gap at the last epoch: {gap[-1]:+.3f}")
 
@@ -371,7 +372,7 @@ results.round(3)
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not finite"
 accuracy = dict(zip(results["name"], results["accuracy"], strict=True))
-if not quick.is_quick() and cifar.is_real:
+if not device.is_quick() and cifar.is_real:
     assert accuracy["with augmentation"] >= 0.5, (
         f"the augmented model reached only {accuracy['with augmentation']:.1%}: check the data "
         "scaling and the number of epochs"

@@ -63,16 +63,17 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from labhelpers import data, device, evaluate, exercises, plots, quick, transfer
+from labhelpers import data, device, evaluate, exercises, plots
+from labhelpers.chapters import ch10_transfer as transfer
 
 # %% tags=["parameters"]
 SEED = 42
 # Part A: MobileNetV2 on CIFAR-10 (needs the ImageNet weights and CIFAR-10: online)
-A_TRAIN = quick.pick(full=10_000, quick=512)  # CIFAR-10 training images used
-A_TEST = quick.pick(full=2_000, quick=256)
+A_TRAIN = device.pick(full=10_000, quick=512)  # CIFAR-10 training images used
+A_TEST = device.pick(full=2_000, quick=256)
 A_IMAGE_SIZE = 96  # CIFAR-10's 32x32 images are upsampled to this for the backbone
-A_FROZEN_EPOCHS = quick.pick(full=3, quick=1)
-A_FINE_TUNE_EPOCHS = quick.pick(full=2, quick=1)
+A_FROZEN_EPOCHS = device.pick(full=3, quick=1)
+A_FINE_TUNE_EPOCHS = device.pick(full=2, quick=1)
 A_FINE_TUNE_LAYERS = 30  # the last 30 of MobileNetV2's 154 layers are fine-tuned
 A_HEAD_LEARNING_RATE = 1e-3
 A_FINE_TUNE_LEARNING_RATE = 1e-5  # 100 times lower than for the head
@@ -81,12 +82,12 @@ A_BATCH_SIZE = 64
 # Part B: Fashion-MNIST, pretrain on classes 0-4, transfer to classes 5-9 (runs offline)
 B_SOURCE_CLASSES = (0, 1, 2, 3, 4)  # T-shirt/top, Trouser, Pullover, Dress, Coat
 B_TARGET_CLASSES = (5, 6, 7, 8, 9)  # Sandal, Shirt, Sneaker, Bag, Ankle boot
-B_N_TRAIN = quick.pick(full=None, quick=6_000)  # None: all 60,000 training images
-B_N_TEST = quick.pick(full=None, quick=2_000)
-B_PRETRAIN_EPOCHS = quick.pick(full=3, quick=1)
-B_LABELS_PER_CLASS = quick.pick(full=(5, 10, 25, 50, 100), quick=(5, 50))
-B_SEEDS = quick.pick(full=(0, 1, 2), quick=(0,))  # each seed: other labelled images, other init
-B_STEPS = quick.pick(full=200, quick=30)  # gradient steps for every few-label training
+B_N_TRAIN = device.pick(full=None, quick=6_000)  # None: all 60,000 training images
+B_N_TEST = device.pick(full=None, quick=2_000)
+B_PRETRAIN_EPOCHS = device.pick(full=3, quick=1)
+B_LABELS_PER_CLASS = device.pick(full=(5, 10, 25, 50, 100), quick=(5, 50))
+B_SEEDS = device.pick(full=(0, 1, 2), quick=(0,))  # each seed: other labelled images, other init
+B_STEPS = device.pick(full=200, quick=30)  # gradient steps for every few-label training
 B_BATCH_SIZE = 32
 
 # %%
@@ -264,7 +265,7 @@ plt.show()
 a_row = evaluate.model_report(a_model, a_test_x, a_test_y,
                               name="MobileNetV2 + head" + ("" if real_run else " (NOT pretrained)"),
                               train_seconds=a_frozen_seconds + a_fine_seconds)
-if real_run and not quick.is_quick():
+if real_run and not device.is_quick():
     assert a_row["accuracy"] >= 0.6, f"only {a_row['accuracy']:.1%}: check the preprocessing"
 print("kind of run:", "real (pretrained, CIFAR-10)" if real_run else "mechanics only")
 pd.DataFrame([a_row]).round(3)
@@ -382,7 +383,7 @@ source_row = evaluate.model_report(source_model, source_test_x, source_test_y,
 losses = source_history.history["loss"]
 assert np.all(np.isfinite(losses)), "the pretraining loss is not finite"
 assert len(losses) == 1 or losses[-1] < losses[0], "the pretraining loss did not go down"
-if not quick.is_quick() and fashion.is_real:
+if not device.is_quick() and fashion.is_real:
     assert source_row["accuracy"] >= 0.85, f"pretraining reached only {source_row['accuracy']:.1%}"
 print(f"source task test accuracy: {source_row['accuracy']:.1%}")
 
@@ -494,7 +495,7 @@ table.round(3)
 
 # %%
 means = runs.groupby(["per_class", "method"])["accuracy"].mean().unstack("method")
-if not quick.is_quick() and fashion.is_real:
+if not device.is_quick() and fashion.is_real:
     for per_class in sorted(B_LABELS_PER_CLASS)[:2]:
         gain = means.loc[per_class, "transfer"] - means.loc[per_class, "scratch"]
         assert gain > 0, f"at {per_class} labels per class transfer did not beat scratch"

@@ -58,26 +58,26 @@ import numpy as np
 import pandas as pd
 from sklearn.svm import SVC, LinearSVC
 
-from labhelpers import data, denoising, device, evaluate, exercises, plots, quick
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
 DATASET = "fashion_mnist"  # or "mnist" (only 10,000 real digits may be available offline)
-N_AE_TRAIN = quick.pick(full=20_000, quick=2_000)  # images the autoencoders train on
-N_TEST = quick.pick(full=None, quick=1_000)  # None: all 10,000 test images
-AE_EPOCHS = quick.pick(full=5, quick=1)
-DENOISE_EPOCHS = quick.pick(full=3, quick=1)
+N_AE_TRAIN = device.pick(full=20_000, quick=2_000)  # images the autoencoders train on
+N_TEST = device.pick(full=None, quick=1_000)  # None: all 10,000 test images
+AE_EPOCHS = device.pick(full=5, quick=1)
+DENOISE_EPOCHS = device.pick(full=3, quick=1)
 FILTERS = 16  # filters of every hidden convolution
 CODE_CHANNELS = 8  # the code is 7 x 7 x CODE_CHANNELS = 392 numbers
 NOISE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)
-N_CLASSIFIER_TRAIN = quick.pick(full=None, quick=2_000)  # None: every training image
-CLASSIFIER_EPOCHS = quick.pick(full=5, quick=1)
-N_SVM_TRAIN = quick.pick(full=10_000, quick=1_000)  # a linear SVM is slow on 60,000
+N_CLASSIFIER_TRAIN = device.pick(full=None, quick=2_000)  # None: every training image
+CLASSIFIER_EPOCHS = device.pick(full=5, quick=1)
+N_SVM_TRAIN = device.pick(full=10_000, quick=1_000)  # a linear SVM is slow on 60,000
 SVM_C = 0.01
-N_SVC_COMPARE = quick.pick(full=2_000, quick=500)  # images for LinearSVC vs SVC (pixels)
+N_SVC_COMPARE = device.pick(full=2_000, quick=500)  # images for LinearSVC vs SVC (pixels)
 CODE_SIZES = (1, 2, 4, 8, 16)  # code channels tried in the last section
-N_SWEEP_TRAIN = quick.pick(full=8_000, quick=500)
-SWEEP_EPOCHS = quick.pick(full=2, quick=1)
+N_SWEEP_TRAIN = device.pick(full=8_000, quick=500)
+SWEEP_EPOCHS = device.pick(full=2, quick=1)
 BATCH_SIZE = 128
 
 # %%
@@ -197,7 +197,7 @@ assert reconstructed.shape == x_test.shape, f"reconstructions {reconstructed.sha
 assert np.all(np.isfinite(reconstructed)), "the reconstructions contain NaN"
 assert reconstructed.min() >= 0 and reconstructed.max() <= 1, "a sigmoid output leaves [0, 1]?"
 assert loss_after < loss_before, f"the test loss did not go down: {loss_before} -> {loss_after}"
-if not quick.is_quick() and dataset.is_real:
+if not device.is_quick() and dataset.is_real:
     assert mse_after < 0.02, f"test MSE {mse_after:.4f}: a full run should reach below 0.02"
 print("✅ checks passed")
 
@@ -208,30 +208,30 @@ print("✅ checks passed")
 # is lost: fine texture and print (stripes, logos) blur first; outlines survive.
 
 # %%
-denoising.image_rows({"input": x_test[:10], "output": reconstructed[:10]})
+plots.image_rows({"input": x_test[:10], "output": reconstructed[:10]})
 plt.show()
 
 # %% [markdown]
 # ## Denoising at noise levels 0.1 to 0.5
 #
 # Noise: every pixel gets Gaussian noise of standard deviation `level`, then is clipped back
-# to [0, 1] (`denoising.add_noise`). First we ask the plain autoencoder, which never saw
+# to [0, 1] (`evaluate.add_noise`). First we ask the plain autoencoder, which never saw
 # noise, to clean noisy images; then we train a **denoising autoencoder**: the same
 # hourglass, started from the trained weights, fitted on *noisy* inputs with *clean*
 # targets. Its training images are split into five equal parts, one per noise level.
 
 # %%
-noisy_test = {level: denoising.add_noise(x_test, level, seed=SEED + i)
+noisy_test = {level: evaluate.add_noise(x_test, level, seed=SEED + i)
               for i, level in enumerate(NOISE_LEVELS)}
 parts = np.array_split(np.arange(len(x_ae)), len(NOISE_LEVELS))
 x_ae_noisy = np.concatenate([
-    denoising.add_noise(x_ae[part], level, seed=100 + i)
+    evaluate.add_noise(x_ae[part], level, seed=100 + i)
     for i, (part, level) in enumerate(zip(parts, NOISE_LEVELS, strict=True))
 ])
 x_ae_clean = np.concatenate([x_ae[part] for part in parts])
 mixed = np.random.default_rng(SEED).permutation(len(x_ae))  # every level in the validation split
 x_ae_noisy, x_ae_clean = x_ae_noisy[mixed], x_ae_clean[mixed]
-denoising.image_rows({f"noise {level}": noisy_test[level][:8] for level in NOISE_LEVELS})
+plots.image_rows({f"noise {level}": noisy_test[level][:8] for level in NOISE_LEVELS})
 plt.show()
 
 # %%
@@ -260,9 +260,9 @@ for level in NOISE_LEVELS:
     plain = autoencoder.predict(noisy_test[level], verbose=0)
     rows.append({
         "noise level": level,
-        "noisy input": denoising.reconstruction_error(x_test, noisy_test[level]),
-        "plain autoencoder": denoising.reconstruction_error(x_test, plain),
-        "denoising autoencoder": denoising.reconstruction_error(x_test, denoised[level]),
+        "noisy input": evaluate.reconstruction_error(x_test, noisy_test[level]),
+        "plain autoencoder": evaluate.reconstruction_error(x_test, plain),
+        "denoising autoencoder": evaluate.reconstruction_error(x_test, denoised[level]),
     })
 errors = pd.DataFrame(rows).set_index("noise level")
 errors.style.format("{:.4f}")
@@ -297,7 +297,7 @@ plt.show()
 
 # %%
 for level in (0.1, 0.3, 0.5):
-    denoising.image_rows({"noisy": noisy_test[level][:8], "denoised": denoised[level][:8],
+    plots.image_rows({"noisy": noisy_test[level][:8], "denoised": denoised[level][:8],
                           "clean": x_test[:8]})
     plt.title(f"noise level {level}")
     plt.show()
@@ -308,7 +308,7 @@ for level in (0.1, 0.3, 0.5):
 # %%
 assert errors.notna().all().all() and np.isfinite(errors.to_numpy()).all(), "NaN errors"
 assert denoise_loss_after < denoise_loss_before, "the denoiser's loss did not go down"
-if not quick.is_quick() and dataset.is_real:
+if not device.is_quick() and dataset.is_real:
     strong = errors.loc[[0.3, 0.4, 0.5]]
     assert (strong["denoising autoencoder"] < strong["noisy input"]).all(), (
         "the denoiser should beat the noisy input at levels 0.3 to 0.5"
@@ -359,7 +359,7 @@ f_table.style.format("{:.3f}")
 # %%
 accuracy_original = f_table.loc["original", "accuracy"]
 assert f_table["accuracy"].between(0, 1).all(), "accuracies outside [0, 1]"
-if not quick.is_quick() and dataset.is_real:
+if not device.is_quick() and dataset.is_real:
     assert accuracy_original >= 0.85, f"classifier accuracy {accuracy_original:.1%} < 85 %"
     assert f_table.loc["denoised (0.3)", "accuracy"] > f_table.loc["noisy (0.3)", "accuracy"]
 print("✅ checks passed")
@@ -450,7 +450,7 @@ svm_table.style.format("{:.3f}")
 # %%
 for name, (_, predictions, _) in svm_results.items():
     assert predictions.shape == y_test.shape, f"{name}: one prediction per test image"
-if not quick.is_quick() and dataset.is_real:
+if not device.is_quick() and dataset.is_real:
     for name in ("pixels", "codes (392)"):
         bar = 0.80 if DATASET == "fashion_mnist" else 0.85
         assert svm_table.loc[name, "accuracy"] >= bar, f"SVM on {name} below {bar:.0%}"
@@ -498,7 +498,7 @@ for channels in CODE_SIZES:
               batch_size=BATCH_SIZE, verbose=0)
     output = model.predict(x_test, verbose=0)
     sweep.append({"code size": 49 * channels,
-                  "test MSE": denoising.reconstruction_error(x_test, output),
+                  "test MSE": evaluate.reconstruction_error(x_test, output),
                   "train_s": round(time.perf_counter() - start, 1)})
 sweep_table = pd.DataFrame(sweep).set_index("code size")
 sweep_table.style.format({"test MSE": "{:.4f}", "train_s": "{:.1f}"})
@@ -524,7 +524,7 @@ plt.show()
 
 # %%
 assert np.isfinite(sweep_table["test MSE"]).all(), "NaN in the sweep"
-if not quick.is_quick() and dataset.is_real:
+if not device.is_quick() and dataset.is_real:
     assert sweep_table["test MSE"].iloc[-1] < sweep_table["test MSE"].iloc[0], (
         "the largest code should reconstruct better than the smallest"
     )
@@ -537,13 +537,13 @@ print("✅ checks passed")
 # because of the clipping. Compute the mean squared error that Gaussian noise of level 0.3
 # adds to an **all-black** image (every pixel 0) once it is clipped to [0, 1]: half the
 # pixels get a negative value, clipped to 0, and the other half keep their value. Give the
-# number to three decimals; `denoising.add_noise` on `np.zeros((1000, 28, 28))` tells you if
+# number to three decimals; `evaluate.add_noise` on `np.zeros((1000, 28, 28))` tells you if
 # you are right.
 
 # %%
 my_black_image_error = None  # your answer, e.g. 0.123
 black = np.zeros((1000, 28, 28), dtype="float32")
-measured = denoising.reconstruction_error(black, denoising.add_noise(black, 0.3, seed=0))
+measured = evaluate.reconstruction_error(black, evaluate.add_noise(black, 0.3, seed=0))
 exercises.check(
     my_black_image_error,
     measured,

@@ -57,24 +57,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from labhelpers import denoising, device, evaluate, exercises, plots, quick, shapes
+from labhelpers import device, evaluate, exercises, plots
+from labhelpers.chapters import ch12_shapes as shapes
 
 # %% tags=["parameters"]
 SEED = 42
 NOISE = 0.1  # uniform noise amplitude (the lab's noise=20 on 0-255 pixels is about 0.08)
-N_CENTRED_TRAIN = quick.pick(full=1_000, quick=300)
+N_CENTRED_TRAIN = device.pick(full=1_000, quick=300)
 N_CENTRED_TEST = 300
-LINEAR_EPOCHS = quick.pick(full=40, quick=10)
-N_FREE_TRAIN = quick.pick(full=5_000, quick=600)
-N_FREE_TEST = quick.pick(full=1_000, quick=300)
-FREE_LINEAR_EPOCHS = quick.pick(full=40, quick=5)
-CNN_EPOCHS = quick.pick(full=6, quick=2)  # the validation accuracy is flat after epoch 3
-N_TRIANGLES_TRAIN = quick.pick(full=4_000, quick=400)
-N_TRIANGLES_TEST = quick.pick(full=500, quick=100)
-REGRESSION_EPOCHS = quick.pick(full=12, quick=2)
-N_DENOISE_TRAIN = quick.pick(full=2_000, quick=300)
+LINEAR_EPOCHS = device.pick(full=40, quick=10)
+N_FREE_TRAIN = device.pick(full=5_000, quick=600)
+N_FREE_TEST = device.pick(full=1_000, quick=300)
+FREE_LINEAR_EPOCHS = device.pick(full=40, quick=5)
+CNN_EPOCHS = device.pick(full=6, quick=2)  # the validation accuracy is flat after epoch 3
+N_TRIANGLES_TRAIN = device.pick(full=4_000, quick=400)
+N_TRIANGLES_TEST = device.pick(full=500, quick=100)
+REGRESSION_EPOCHS = device.pick(full=12, quick=2)
+N_DENOISE_TRAIN = device.pick(full=2_000, quick=300)
 DENOISE_NOISE = 0.3  # stronger noise for the hourglass section
-DENOISE_EPOCHS = quick.pick(full=10, quick=4)  # 1 epoch on 300 images made them worse
+DENOISE_EPOCHS = device.pick(full=10, quick=4)  # 1 epoch on 300 images made them worse
 BATCH_SIZE = 32
 
 # %%
@@ -89,9 +90,10 @@ summary = device.summary()
 # 1-inch figure at 72 dots per inch and read the pixels back with
 # `fig.canvas.tostring_rgb()`. **That method is gone**: Matplotlib deprecated it in 3.8 and
 # removed it in 3.10 (`buffer_rgba()` replaces it), so the lab's code fails today. Drawing
-# through a plotting library was slow anyway (a figure per image). `labhelpers.shapes`
-# draws the same shapes with NumPy: each pixel gets the share of it that the shape covers
-# (measured on 4 × 4 sub-pixels), which gives the soft, anti-aliased edges Matplotlib gave.
+# through a plotting library was slow anyway (a figure per image).
+# `labhelpers.chapters.ch12_shapes` draws the same shapes with NumPy: each pixel gets the
+# share of it that the shape covers (measured on 4 × 4 sub-pixels), which gives the soft,
+# anti-aliased edges Matplotlib gave.
 # Its tests check the pixels against `skimage.draw`.
 #
 # Conventions: an image is 72 × 72 with values in [0, 1], the shape bright on a dark
@@ -210,7 +212,7 @@ plt.show()
 # %%
 assert np.isfinite(loss_after), "the loss is NaN"
 assert loss_after < loss_before, "the loss did not go down"
-if not quick.is_quick():
+if not device.is_quick():
     assert accuracy_linear >= 0.95, f"centred shapes: {accuracy_linear:.1%} < 95 %"
 print("✅ checks passed")
 
@@ -347,7 +349,7 @@ cnn_accuracy = results.loc["deeper CNN (report 004)", "accuracy"]
 linear_free_accuracy = results.loc["linear (Dense 3)", "accuracy"]
 assert np.isfinite(results["test_loss"]).all(), "a NaN loss"
 assert results.loc["deeper CNN (report 004)", "test_loss"] < cnn_loss_before, "no learning"
-if not quick.is_quick():
+if not device.is_quick():
     assert cnn_accuracy >= 0.85, f"CNN accuracy {cnn_accuracy:.1%} < 85 %"
     assert cnn_accuracy > linear_free_accuracy + 0.2, "the CNN should beat the linear model"
 print(f"linear {linear_free_accuracy:.1%}, CNN {cnn_accuracy:.1%}; report 004: about 50 % "
@@ -473,7 +475,7 @@ assert np.isfinite(vertex_table["error (px)"]).all(), "NaN errors"
 for name, run in regression.items():
     losses = run["history"].history["loss"]
     assert losses[-1] < losses[0], f"{name}: the loss did not go down"
-if not quick.is_quick():
+if not device.is_quick():
     assert sorted_error < 0.6 * centroid_error, (
         f"sorted targets: {sorted_error:.1f} px, not far below the centroid's "
         f"{centroid_error:.1f} px"
@@ -493,10 +495,10 @@ print(f"vertex error {sorted_error:.1f} px (sorted) vs {centroid_error:.1f} px (
 clean_shapes, _ = shapes.make_classification(N_DENOISE_TRAIN, free_location=True,
                                              seed=SEED + 6)
 clean_shapes = clean_shapes[..., None]
-noisy_shapes = denoising.add_noise(clean_shapes, DENOISE_NOISE, kind="uniform", seed=SEED + 7)
+noisy_shapes = evaluate.add_noise(clean_shapes, DENOISE_NOISE, kind="uniform", seed=SEED + 7)
 clean_val, _ = shapes.make_classification(200, free_location=True, seed=SEED + 8)
 clean_val = clean_val[..., None]
-noisy_val = denoising.add_noise(clean_val, DENOISE_NOISE, kind="uniform", seed=SEED + 9)
+noisy_val = evaluate.add_noise(clean_val, DENOISE_NOISE, kind="uniform", seed=SEED + 9)
 
 conv = {"kernel_size": 3, "activation": "relu", "padding": "same"}
 hourglass = keras.Sequential([
@@ -520,18 +522,18 @@ history_hourglass = hourglass.fit(noisy_shapes, clean_shapes, epochs=DENOISE_EPO
 
 # %%
 denoised_val = hourglass.predict(noisy_val, verbose=0)
-denoising.image_rows({"noisy": noisy_val[:8], "denoised": denoised_val[:8], "clean": clean_val[:8]})
+plots.image_rows({"noisy": noisy_val[:8], "denoised": denoised_val[:8], "clean": clean_val[:8]})
 plt.show()
 shape_errors = pd.Series({
-    "noisy input": denoising.reconstruction_error(clean_val, noisy_val),
-    "denoised": denoising.reconstruction_error(clean_val, denoised_val),
+    "noisy input": evaluate.reconstruction_error(clean_val, noisy_val),
+    "denoised": evaluate.reconstruction_error(clean_val, denoised_val),
 }, name="MSE against the clean shapes")
 shape_errors.to_frame().style.format("{:.4f}")
 
 # %%
 assert denoised_val.shape == clean_val.shape and np.isfinite(denoised_val).all()
 assert history_hourglass.history["val_loss"][-1] < hourglass_loss_before, "no learning"
-if not quick.is_quick():
+if not device.is_quick():
     assert shape_errors["denoised"] < 0.5 * shape_errors["noisy input"], shape_errors
 print("✅ checks passed")
 ratio = shape_errors["denoised"] / shape_errors["noisy input"]
@@ -591,7 +593,7 @@ headline
 # %% [markdown]
 # ## Summary
 #
-# - A dataset you generate yourself has exact labels and any size; `labhelpers.shapes`
+# - A dataset you generate yourself has exact labels and any size; `labhelpers.chapters.ch12_shapes`
 #   replaces the lab's Matplotlib drawing, whose `tostring_rgb()` no longer exists.
 # - One `Dense(3)` layer (15,555 parameters) classifies centred shapes almost perfectly; its
 #   weights, drawn as images, are templates of where each shape puts its pixels, so it fails

@@ -59,14 +59,15 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from labhelpers import backends, data, device, exercises, plots, quick
+from labhelpers import data, device, exercises, plots
+from labhelpers.chapters import ch13_backends as backends
 
 # %% tags=["parameters"]
 SEED = 42
 BACKENDS = ["tensorflow", "jax", "torch"]  # the Keras backends to try; missing ones are skipped
-EPOCHS = quick.pick(full=5, quick=2)  # two at least, to draw curves
-N_TRAIN = quick.pick(full=8000, quick=1000)  # the same 8,000 images wherever you run it
-N_TEST = quick.pick(full=2000, quick=500)
+EPOCHS = device.pick(full=5, quick=2)  # two at least, to draw curves
+N_TRAIN = device.pick(full=8000, quick=1000)  # the same 8,000 images wherever you run it
+N_TEST = device.pick(full=2000, quick=500)
 BATCH_SIZE = 128
 LEARNING_RATE = 0.001  # Adam, in Keras and in PyTorch
 TIMEOUT = 1200  # seconds allowed to each training process
@@ -103,9 +104,9 @@ TRAINING = {"n_train": N_TRAIN, "n_test": N_TEST, "epochs": EPOCHS, "batch_size"
 # arithmetic is done by a **backend**: TensorFlow, JAX or PyTorch. Keras reads the
 # environment variable `KERAS_BACKEND` (else `~/.keras/keras.json`) **once, when it is
 # first imported**; a running Python cannot switch. So each backend gets a fresh Python
-# process: `labhelpers.backends.run_in_backend(backend, function, kwargs)` starts one with
-# `KERAS_BACKEND` set, sends it the source code of `function`, runs it and returns what it
-# returned, with the device it used.
+# process: `backends.run_in_backend(backend, function, kwargs)`
+# (`labhelpers.chapters.ch13_backends`) starts one with `KERAS_BACKEND` set, sends it the
+# source code of `function`, runs it and returns what it returned, with the device it used.
 #
 # Which backends are installed here? A missing one is skipped, with the reason.
 
@@ -268,7 +269,7 @@ for backend, row in ranking.iterrows():
 # %%
 if skipped:
     print("Skipped here:", "; ".join(f"{b}: {reason}" for b, reason in skipped.items()))
-if not quick.is_quick() and mnist.is_real:
+if not device.is_quick() and mnist.is_real:
     accuracies = keras_table["test accuracy"]
     assert accuracies.min() >= 0.9, f"a backend stayed below 90 %: {dict(accuracies)}"
     assert accuracies.max() - accuracies.min() < 0.03, "the backends disagree by 3 points or more"
@@ -420,7 +421,7 @@ if torch_runs:
         assert run["parameters"] == 216_650, f"{label}: {run['parameters']:,} parameters"
         assert all(np.isfinite(run["history"]["loss"])), f"{label}: the loss is not finite"
     assert right["test_loss"] < np.log(10), "the correct PyTorch model learned nothing"
-    if not quick.is_quick() and mnist.is_real:
+    if not device.is_quick() and mnist.is_real:
         assert right["test_accuracy"] >= 0.9, f"PyTorch reached {right['test_accuracy']:.1%}"
         assert broken["test_accuracy"] < right["test_accuracy"], "the softmax did no harm?"
     print("✅ 216,650 parameters in PyTorch too; the correct version learned")

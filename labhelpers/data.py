@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labhelpers.quick import is_quick
+from labhelpers.device import is_quick
 
 DATA_HOME_ENV = "LAB_DATA_HOME"
 SYSTEM_DIRS_ENV = "LAB_SYSTEM_DATA_DIRS"

@@ -1,5 +1,8 @@
-"""Accelerator detection, versions, training speed-ups and seeding.
+"""Quick mode, accelerator detection, versions, training speed-ups, seeding and timing.
 
+Quick mode is one switch that shrinks data and epochs so that the whole book runs in
+minutes: with ``LAB_QUICK=1`` (the tests and the quick site build set it) every notebook
+trains on fewer samples for fewer epochs. It shrinks work; it never skips code.
 TensorFlow is imported inside the functions, never at import time of ``labhelpers``.
 """
 
@@ -8,13 +11,36 @@ from __future__ import annotations
 import os
 import platform
 import random
+from typing import TypeVar
 
 import numpy as np
 
-from labhelpers.quick import is_quick
-
+QUICK_ENV = "LAB_QUICK"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
 DEFAULT_SEED = 42
 _seed_in_force: int | None = None  # the last seed given to set_seed, None before any
+T = TypeVar("T")
+
+
+def is_quick() -> bool:
+    """Return True when quick mode is on (``LAB_QUICK`` is 1/true/yes/on)."""
+    value = os.environ.get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{QUICK_ENV}={os.environ[QUICK_ENV]!r} is not understood: use 1 (quick) or 0 (full)."
+    )
+
+
+def pick(full: T, quick: T) -> T:
+    """Return ``quick`` in quick mode, ``full`` otherwise.
+
+    The one place a notebook chooses its sizes, e.g. ``EPOCHS = device.pick(full=20, quick=1)``.
+    """
+    return quick if is_quick() else full
 
 
 def detect_accelerator() -> dict[str, object]:

@@ -1,12 +1,18 @@
-"""Evaluation of a classifier: scores, per-class report, confusions, worst-classified samples."""
+"""Evaluating a model: scores, per-class report, confusions, worst-classified samples,
+the training/validation gap, and the noise and reconstruction error of a denoiser.
+
+The checks at the top (``as_labels``, ``check_probabilities``, ``name_classes``,
+``paired_labels``, ``class_index``, ``history_dict``) are public: ``plots`` uses them too."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics
+
+from labhelpers.checks import as_rng
 
 MAX_CLASSES = 1000  # labels are class indices 0..n_classes-1; ImageNet has 1,000 classes
 
@@ -19,7 +25,7 @@ def as_labels(y, name: str = "y") -> np.ndarray:
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     elif array.ndim == 2:
-        _check_probabilities(array, name)
+        check_probabilities(array, name)
         return array.argmax(axis=1)
     if array.ndim != 1:
         raise ValueError(f"{name} must be labels (n,), (n, 1) or scores (n, k); got {array.shape}")
@@ -39,7 +45,8 @@ def as_labels(y, name: str = "y") -> np.ndarray:
     return array.astype(np.int64)
 
 
-def _check_probabilities(probabilities: np.ndarray, name: str) -> None:
+def check_probabilities(probabilities: np.ndarray, name: str) -> None:
+    """Raise unless ``probabilities`` is a finite numeric array of shape (n, n_classes >= 2)."""
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(f"{name} must have shape (n, n_classes), got {probabilities.shape}")
     if not np.issubdtype(probabilities.dtype, np.number):
@@ -48,15 +55,17 @@ def _check_probabilities(probabilities: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains NaN or infinite values")
 
 
-def _pair(y_true, y_pred, class_names: Sequence[str] | None):
+def paired_labels(y_true, y_pred, class_names: Sequence[str] | None):
+    """True and predicted labels of equal length, and a name for every class they hold."""
     true, pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
     if len(true) != len(pred):
         raise ValueError(f"y_true has {len(true)} labels but y_pred has {len(pred)}")
-    names = _class_names(class_names, max(true.max(), pred.max()) + 1)
+    names = name_classes(class_names, max(true.max(), pred.max()) + 1)
     return true, pred, names
 
 
-def _class_names(class_names: Sequence[str] | None, n_needed: int) -> list[str]:
+def name_classes(class_names: Sequence[str] | None, n_needed: int) -> list[str]:
+    """``class_names`` as strings (or "0", "1", ... when None), at least ``n_needed`` of them."""
     if class_names is None:
         return [str(i) for i in range(n_needed)]
     names = [str(name) for name in class_names]
@@ -67,9 +76,63 @@ def _class_names(class_names: Sequence[str] | None, n_needed: int) -> list[str]:
     return names
 
 
+def class_index(which, class_names: Sequence[str] | None = None, n_classes: int | None = None,
+                name: str = "class") -> int:
+    """Turn a class given as an index or as a name into its index.
+
+    Raises ValueError for an unknown name or an index out of range, TypeError otherwise.
+    """
+    if isinstance(which, str):
+        if class_names is None:
+            raise ValueError(f"{name}={which!r} is a name, but no class_names were given")
+        names = [str(n) for n in class_names]
+        if which not in names:
+            raise ValueError(f"{name}={which!r} is not one of the class names {names}")
+        return names.index(which)
+    if isinstance(which, bool) or not isinstance(which, (int, np.integer)):
+        raise TypeError(f"{name} must be a class index or name, got {type(which).__name__}")
+    limit = n_classes if n_classes is not None else (len(class_names) if class_names else None)
+    if which < 0 or (limit is not None and which >= limit):
+        raise ValueError(f"{name}={which} is out of range (0 to {limit - 1 if limit else '...'})")
+    return int(which)
+
+
+def confusion_indices(y_true, y_pred, true_class, predicted_class,
+                      class_names: Sequence[str] | None = None) -> np.ndarray:
+    """Positions of the samples of ``true_class`` that were predicted as ``predicted_class``.
+
+    ``y_pred`` may be labels or probability rows. With probability rows the positions are
+    sorted by the probability given to the wrong class, most confident mistake first;
+    with labels they keep the data order.
+    """
+    true = as_labels(y_true, "y_true")
+    pred = as_labels(y_pred, "y_pred")
+    if len(true) != len(pred):
+        raise ValueError(f"y_true has {len(true)} labels but y_pred has {len(pred)}")
+    n_classes = np.asarray(y_pred).shape[1] if np.asarray(y_pred).ndim == 2 and np.asarray(
+        y_pred).shape[1] > 1 else None
+    t = class_index(true_class, class_names, n_classes, "true_class")
+    p = class_index(predicted_class, class_names, n_classes, "predicted_class")
+    found = np.flatnonzero((true == t) & (pred == p))
+    if n_classes is not None and len(found):
+        confidence = np.asarray(y_pred)[found, p]
+        found = found[np.argsort(-confidence, kind="stable")]
+    return found
+
+
+def history_dict(run) -> dict[str, list[float]]:
+    """The metric lists of a Keras ``History`` (or of a dict of metric lists)."""
+    history = getattr(run, "history", run)
+    if not isinstance(history, Mapping):
+        raise TypeError(
+            f"expected a keras History or a dict of metric lists, got {type(run).__name__}"
+        )
+    return dict(history)
+
+
 def scores(y_true, y_pred) -> dict[str, float]:
     """Accuracy and macro-averaged F1 (each class counts the same)."""
-    true, pred, _ = _pair(y_true, y_pred, None)
+    true, pred, _ = paired_labels(y_true, y_pred, None)
     return {
         "accuracy": float(metrics.accuracy_score(true, pred)),
         "macro_f1": float(metrics.f1_score(true, pred, average="macro")),
@@ -107,7 +170,7 @@ def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int
 
 def per_class_report(y_true, y_pred, class_names: Sequence[str] | None = None) -> pd.DataFrame:
     """Precision, recall, F1 and support of every class, then the averages (scikit-learn)."""
-    true, pred, names = _pair(y_true, y_pred, class_names)
+    true, pred, names = paired_labels(y_true, y_pred, class_names)
     labels = list(range(len(names)))
     report = metrics.classification_report(
         true, pred, labels=labels, target_names=names, output_dict=True, zero_division=0
@@ -126,7 +189,7 @@ def most_confused_pairs(
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    true, pred, names = _pair(y_true, y_pred, class_names)
+    true, pred, names = paired_labels(y_true, y_pred, class_names)
     matrix = metrics.confusion_matrix(true, pred, labels=range(len(names)))
     np.fill_diagonal(matrix, 0)
     flat = np.argsort(matrix, axis=None)[::-1][:k]
@@ -150,7 +213,7 @@ def worst_classified(
     ``p_true``, the probability the model gave the true class, lowest first.
     """
     probabilities = np.asarray(probabilities)
-    _check_probabilities(probabilities, "probabilities")
+    check_probabilities(probabilities, "probabilities")
     true = as_labels(y_true, "y_true")
     if len(true) != len(probabilities):
         raise ValueError(
@@ -163,7 +226,7 @@ def worst_classified(
         )
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    names = _class_names(class_names, probabilities.shape[1])
+    names = name_classes(class_names, probabilities.shape[1])
     p_true = probabilities[np.arange(len(true)), true]
     order = np.argsort(p_true, kind="stable")[:k]
     predicted = probabilities.argmax(axis=1)
@@ -192,3 +255,131 @@ def model_report(model, x_test, y_test, *, name: str, train_seconds: float) -> d
         **scores(y_test, probabilities),
         "train_s": round(float(train_seconds), 1),
     }
+
+
+def generalization_gap(history, metric: str = "accuracy") -> np.ndarray:
+    """Training minus validation ``metric``, epoch by epoch.
+
+    For accuracy a positive gap means the model does better on the images it trains on
+    (over-fitting grows with it); for the loss, pass ``metric="loss"`` and read the sign the
+    other way round.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        With lists ``metric`` and ``"val_" + metric`` of equal length.
+    metric : str
+
+    Returns
+    -------
+    numpy.ndarray of shape (epochs,)
+    """
+    record = history_dict(history)
+    for key in (metric, f"val_{metric}"):
+        if key not in record:
+            raise ValueError(f"history has no {key!r}; it has {sorted(record)}")
+    train = np.asarray(record[metric], dtype=float)
+    validation = np.asarray(record[f"val_{metric}"], dtype=float)
+    if train.ndim != 1 or len(train) == 0 or train.shape != validation.shape:
+        raise ValueError(
+            f"history[{metric!r}] and history['val_{metric}'] must be equal-length, non-empty "
+            f"lists; got shapes {train.shape} and {validation.shape}"
+        )
+    if not (np.all(np.isfinite(train)) and np.all(np.isfinite(validation))):
+        raise ValueError(f"history[{metric!r}] or its validation holds NaN or infinite values")
+    return train - validation
+
+
+NOISE_KINDS = ("gaussian", "uniform")
+
+
+def _images_in_unit_range(images, name: str) -> np.ndarray:
+    array = np.asarray(images)
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"{name} holds integers ({array.dtype}): scale the pixels to [0, 1] first, "
+            "e.g. images.astype('float32') / 255"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if array.min() < 0 or array.max() > 1:
+        raise ValueError(
+            f"{name} must lie in [0, 1], got values from {array.min():.3g} to {array.max():.3g}"
+        )
+    return array
+
+
+def add_noise(
+    images,
+    level: float,
+    *,
+    kind: str = "gaussian",
+    seed: int | np.random.Generator | None = None,
+    clip: bool = True,
+) -> np.ndarray:
+    """Return a noisy copy of images whose pixels lie in [0, 1].
+
+    Parameters
+    ----------
+    images : float array, any shape, values in [0, 1]
+    level : float >= 0
+        ``gaussian``: the standard deviation of the noise added to each pixel (the Keras
+        denoising tutorial's ``noise_factor``); ``uniform``: noise drawn from
+        ``[-level, +level]``.
+    kind : "gaussian" or "uniform"
+    seed : int, Generator or None
+        The same seed gives the same noise.
+    clip : bool
+        Clip the result back to [0, 1] (the range of a sigmoid output).
+
+    Returns
+    -------
+    float32 array of the same shape (a new array; the input is untouched).
+    """
+    array = _images_in_unit_range(images, "images")
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
+        raise TypeError(f"level must be a number, got {type(level).__name__}")
+    if not np.isfinite(level) or level < 0:
+        raise ValueError(f"level must be a finite number >= 0, got {level}")
+    if kind not in NOISE_KINDS:
+        raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}")
+    rng = as_rng(seed)
+    if kind == "gaussian":
+        noise = rng.normal(0.0, 1.0, size=array.shape) * level
+    else:
+        noise = rng.uniform(-level, level, size=array.shape)
+    noisy = array.astype(np.float32) + noise.astype(np.float32)
+    return np.clip(noisy, 0.0, 1.0) if clip else noisy
+
+
+def reconstruction_error(clean, reconstructed, *, per_image: bool = False):
+    """Mean squared error between clean images and their reconstructions.
+
+    Parameters
+    ----------
+    clean, reconstructed : arrays of the same shape (n, ...)
+    per_image : bool
+        Return one error per image (shape (n,)) instead of the mean over all of them.
+
+    Returns
+    -------
+    float, or float array (n,) when ``per_image``.
+    """
+    target, output = np.asarray(clean, dtype=np.float64), np.asarray(reconstructed, np.float64)
+    if target.shape != output.shape:
+        raise ValueError(
+            f"clean has shape {target.shape} but reconstructed has shape {output.shape}"
+        )
+    if target.size == 0 or target.ndim < 1:
+        raise ValueError("clean is empty: expected images of shape (n, ...)")
+    for name, array in (("clean", target), ("reconstructed", output)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+    squared = (target - output) ** 2
+    if per_image:
+        return squared.reshape(len(squared), -1).mean(axis=1)
+    return float(squared.mean())

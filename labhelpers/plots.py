@@ -9,7 +9,17 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from sklearn import metrics
 
-from labhelpers.evaluate import _class_names, _pair, as_labels, worst_classified
+from labhelpers.evaluate import (
+    as_labels,
+    check_probabilities,
+    class_index,
+    confusion_indices,
+    generalization_gap,
+    history_dict,
+    name_classes,
+    paired_labels,
+    worst_classified,
+)
 
 
 def use_book_style() -> None:
@@ -19,15 +29,6 @@ def use_book_style() -> None:
         "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
         "image.cmap": "gray",
     })
-
-
-def _history_dict(run) -> dict[str, list[float]]:
-    history = getattr(run, "history", run)
-    if not isinstance(history, Mapping):
-        raise TypeError(
-            f"expected a keras History or a dict of metric lists, got {type(run).__name__}"
-        )
-    return dict(history)
 
 
 def training_curves(
@@ -54,9 +55,9 @@ def training_curves(
     if isinstance(runs, Mapping) and runs and all(
         hasattr(v, "history") or isinstance(v, Mapping) for v in runs.values()
     ):
-        named = {label: _history_dict(run) for label, run in runs.items()}
+        named = {label: history_dict(run) for label, run in runs.items()}
     else:
-        named = {"": _history_dict(runs)}
+        named = {"": history_dict(runs)}
     if ax is None:
         _, ax = plt.subplots(1, len(metric_names), figsize=(5 * len(metric_names), 3.6))
     axes = list(np.atleast_1d(ax))
@@ -93,7 +94,7 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
 
     ``normalize=True`` shows each row as fractions of the true class. Returns the Axes.
     """
-    true, pred, names = _pair(y_true, y_pred, class_names)
+    true, pred, names = paired_labels(y_true, y_pred, class_names)
     matrix = metrics.confusion_matrix(true, pred, labels=range(len(names))).astype(float)
     if normalize:
         matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -141,7 +142,7 @@ def _label_titles(labels, predictions, class_names):
     true = as_labels(labels, "labels") if labels is not None else None
     pred = as_labels(predictions, "predictions") if predictions is not None else None
     present = np.concatenate([a for a in (true, pred) if a is not None])
-    names = _class_names(class_names, int(present.max()) + 1)
+    names = name_classes(class_names, int(present.max()) + 1)
     if true is None or pred is None:
         shown = true if true is not None else pred
         return [names[i] for i in shown], ["black"] * len(shown)
@@ -157,6 +158,7 @@ def image_grid(
     titles: Sequence[str] | None = None,
     ncols: int = 10,
     ax=None,
+    row_labels: Sequence[str] | None = None,
 ):
     """Draw images in a grid, each titled with its label (and prediction, red when wrong).
 
@@ -168,6 +170,7 @@ def image_grid(
     titles : one string per image, optional (replaces the label titles)
     ncols : images per row
     ax : Axes, optional
+    row_labels : one label per row, written left of it, optional
 
     Returns
     -------
@@ -201,8 +204,31 @@ def image_grid(
             row, col = divmod(i, ncols)
             ax.text(col * (width + 2) + 1 + width / 2, row * (height + gap) + gap - 1, title,
                     ha="center", va="bottom", fontsize=8, color=colour)
+    if row_labels is not None:
+        if len(row_labels) != nrows:
+            raise ValueError(f"row_labels has {len(row_labels)} entries for {nrows} rows")
+        for row, label in enumerate(row_labels):
+            ax.text(-1, row * (height + gap) + gap + height / 2, str(label), ha="right",
+                    va="center")
     ax.set_axis_off()
     return ax
+
+
+def image_rows(rows: Mapping[str, object], ax=None):
+    """Draw rows of images, one row per entry, each labelled on the left.
+
+    ``rows`` maps a label to images (n, h, w) or (n, h, w, 1), the same n, h, w in every
+    row, e.g. ``{"noisy": x_noisy[:8], "denoised": out[:8], "clean": x[:8]}``. Returns the
+    Axes of :func:`image_grid`.
+    """
+    if not isinstance(rows, Mapping) or not rows:
+        raise ValueError("rows must be a non-empty mapping of label -> images")
+    arrays = [_as_images(images) for images in rows.values()]
+    if len({array.shape for array in arrays}) != 1:
+        shapes = {label: array.shape for label, array in zip(rows, arrays, strict=True)}
+        raise ValueError(f"all rows must have the same shape, got {shapes}")
+    return image_grid(np.concatenate(arrays), ncols=len(arrays[0]), ax=ax,
+                      row_labels=list(rows))
 
 
 def filters(kernel, ncols: int = 8, ax=None):
@@ -254,4 +280,123 @@ def worst_classified_images(images, probabilities, y_true, k=10, class_names=Non
     titles = [f"{row.true}\n→{row.predicted}\np={row.p_true:.3f}" for row in table.itertuples()]
     ax = image_grid(pictures[table.index.to_numpy()], titles=titles, ncols=ncols, ax=ax)
     ax.set_title(f"the {len(table)} worst-classified images (true→predicted)")
+    return ax
+
+
+def confusion_examples(
+    images, y_true, y_pred, true_class, predicted_class, k: int = 10,
+    class_names: Sequence[str] | None = None, ncols: int = 10, ax=None,
+):
+    """Draw up to ``k`` images of ``true_class`` that the model called ``predicted_class``.
+
+    With probability rows as ``y_pred`` each image is titled with the probability of the
+    wrong class, most confident mistakes first. Returns the Axes (an empty one, saying so,
+    when there is no such mistake).
+    """
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    pictures = np.asarray(images)
+    if len(pictures) != len(np.asarray(y_true)):
+        raise ValueError(f"images has {len(pictures)} entries but y_true has {len(y_true)}")
+    found = confusion_indices(y_true, y_pred, true_class, predicted_class, class_names)
+    probabilities = np.asarray(y_pred)
+    n_classes = probabilities.shape[1] if probabilities.ndim == 2 else None
+    t = class_index(true_class, class_names, n_classes, "true_class")
+    p = class_index(predicted_class, class_names, n_classes, "predicted_class")
+    names = name_classes(class_names, max(t, p) + 1)
+    n_true = int((as_labels(y_true, "y_true") == t).sum())
+    heading = f"{names[t]} predicted as {names[p]}: {len(found)} of {n_true}"
+    shown = found[:k]
+    if len(shown) == 0:
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 1))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"no {names[t]} was predicted as {names[p]}", ha="center",
+                va="center", transform=ax.transAxes)
+        ax.set_title(heading)
+        return ax
+    if n_classes is not None and probabilities.shape[1] > 1:
+        titles = [f"#{i}\np={probabilities[i, p]:.2f}" for i in shown]
+    else:
+        titles = [f"#{i}" for i in shown]
+    ax = image_grid(pictures[shown], titles=titles, ncols=ncols, ax=ax)
+    ax.set_title(heading + (" (p: probability of the wrong class)" if "p=" in titles[0] else ""))
+    return ax
+
+
+def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str] | None = None,
+            ax=None):
+    """Grouped bars of the per-class F1 score, one colour per model.
+
+    Parameters
+    ----------
+    y_true : labels
+    predictions : dict mapping a model's name to its labels or probability rows
+    class_names : names for the x axis, optional
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if not isinstance(predictions, Mapping) or not predictions:
+        raise ValueError("predictions must be a non-empty dict {model name: predictions}")
+    true = as_labels(y_true, "y_true")
+    labels = {}
+    for model_name, pred in predictions.items():
+        array = np.asarray(pred)
+        if array.ndim == 2 and array.shape[1] > 1:
+            check_probabilities(array, f"predictions[{model_name!r}]")
+        labels[model_name] = as_labels(array, f"predictions[{model_name!r}]")
+        if len(labels[model_name]) != len(true):
+            raise ValueError(
+                f"predictions[{model_name!r}] has {len(labels[model_name])} entries but "
+                f"y_true has {len(true)}"
+            )
+    n_classes = max(int(true.max()), *(int(v.max()) for v in labels.values())) + 1
+    names = name_classes(class_names, n_classes)
+    classes = np.arange(len(names))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(names) + 1), 3.4))
+    width = 0.8 / len(labels)
+    lowest = 1.0
+    for i, (model_name, pred) in enumerate(labels.items()):
+        f1 = metrics.f1_score(true, pred, labels=classes, average=None, zero_division=0)
+        lowest = min(lowest, float(f1.min()))
+        ax.bar(classes + (i - (len(labels) - 1) / 2) * width, f1, width, label=model_name)
+    ax.set_xticks(classes, names, rotation=30 if max(map(len, names)) > 3 else 0, ha="right"
+                  if max(map(len, names)) > 3 else "center")
+    ax.set_ylim(max(0.0, lowest - 0.05), 1.0)  # zoom in: the differences are small
+    ax.set_ylabel("F1 score")
+    ax.set_title("F1 score of each class")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def generalization_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
+    """Draw the training-minus-validation gap per epoch, one line per named run.
+
+    Parameters
+    ----------
+    histories : dict of name -> History or dict
+    metric : str
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories must be a non-empty dict of name -> history")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    for index, (name, history) in enumerate(histories.items()):
+        gap = generalization_gap(history, metric)
+        ax.plot(np.arange(1, len(gap) + 1), gap, "o-", color=f"C{index}", label=str(name))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"train {metric} − validation {metric}")
+    ax.set_title(f"generalisation gap ({metric})")
+    ax.legend(fontsize="small")
     return ax

@@ -45,8 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 # Console messages of the stock sphinx-book-theme / pydata theme that are not our bugs.
-# External requests are blocked in this test (the site must work offline, apart from
-# MathJax and the launch services), so their failures are expected too.
+# External requests are blocked in this test (the site must work offline, apart from the
+# launch services), so their failures are expected too.
 CONSOLE_ALLOWLIST = [
     re.compile(r"net::ERR_FAILED|net::ERR_BLOCKED_BY_CLIENT|ERR_INTERNET_DISCONNECTED"),
     re.compile(r"Failed to load resource"),
@@ -57,6 +57,7 @@ CONSOLE_ALLOWLIST = [
     re.compile(r"Got invalid theme mode: \. Resetting to auto\."),
 ]
 SERIOUS = ("serious", "critical")
+PHONE_WIDTH = 390
 TIMEOUT_MS = int(os.environ.get("LAB_SITE_TIMEOUT_MS", "120000"))
 
 
@@ -162,9 +163,9 @@ def browser():
 class Visit:
     """A browser tab on one page of the site, with its console errors."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, width: int = 1280):
         self.base_url = base_url
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         # Generous: on a busy 2-core machine a chapter page can take more than the
         # default 30 s to load and lay out.
         self.context.set_default_timeout(TIMEOUT_MS)
@@ -203,6 +204,14 @@ class Visit:
 @pytest.fixture
 def visit(browser, base_url):
     tab = Visit(browser, base_url)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    """A tab as wide as a phone held upright (390 px)."""
+    tab = Visit(browser, base_url, width=PHONE_WIDTH)
     yield tab
     tab.close()
 
@@ -350,6 +359,51 @@ def test_chapter_solutions_are_folded(visit, chapter):
         assert not body.first.is_visible(), f"{chapter}: solutions dropdown {i} is shown unfolded"
         box.locator(".admonition-title").click()
         body.first.wait_for(state="visible", timeout=5000)
+
+
+# --------------------------------------------------------------------------- offline, phone
+
+
+def test_no_page_loads_a_script_or_stylesheet_from_another_host(site):
+    """MathJax and every other script come with the site: a page works with the network off."""
+    remote = re.compile(r'^(https?:)?//')
+    found = []
+    for html in sorted(site.rglob("*.html")):
+        for tag in re.findall(r"<(?:script|link)\b[^>]*>", html.read_text(errors="replace")):
+            url = re.search(r'\b(?:src|href)="([^"]*)"', tag)
+            is_code = tag.startswith("<script") or 'rel="stylesheet"' in tag
+            if is_code and url and remote.match(url.group(1)):
+                found.append(f"{html.relative_to(site)}: {url.group(1)}")
+    assert not found, "pages load code from another host:\n" + "\n".join(sorted(set(found)))
+
+
+FORMULA_CHAPTERS = [c for c in CHAPTERS if "$$" in (ROOT / f"{c}.py").read_text()]
+
+
+@pytest.mark.parametrize("chapter", FORMULA_CHAPTERS)
+def test_formulas_render_with_the_network_off(visit, chapter):
+    page = visit.open(chapter)  # every request to another host is blocked (Visit)
+    formulas = article(page).locator("mjx-container")
+    formulas.first.wait_for(state="attached")
+    displayed = (ROOT / f"{chapter}.py").read_text().count("$$") // 2
+    assert formulas.count() >= displayed, (
+        f"{chapter}: {formulas.count()} formulas typeset, the source has {displayed} displayed"
+    )
+    assert article(page).locator("mjx-merror").count() == 0, f"{chapter}: a formula fails"
+    assert "$$" not in article(page).inner_text(), f"{chapter}: raw LaTeX shows"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_never_scrolls_sideways_on_a_phone(phone, chapter):
+    """Wide tables, outputs and code scroll inside their own box, never the page."""
+    page = phone.open(chapter)
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= PHONE_WIDTH, (
+        f"{chapter}: at {PHONE_WIDTH} px the page is {page_width} px wide and scrolls sideways"
+    )
+    if chapter == CHAPTERS[0]:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{chapter.replace('/', '__')}__phone.png"))
 
 
 # --------------------------------------------------------------------------- navigation

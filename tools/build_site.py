@@ -30,7 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script, it must still find this checkout's labhelpers
-from labhelpers.quick import is_quick  # noqa: E402
+from labhelpers.device import is_quick  # noqa: E402
 
 MODES = {"full": "0", "quick": "1"}
 # -W: any warning (a failed execution, a broken cross-reference) fails the build;

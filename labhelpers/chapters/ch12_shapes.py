@@ -23,7 +23,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from labhelpers.denoising import add_noise, as_rng
+from labhelpers.checks import as_rng, positive_int
+from labhelpers.evaluate import add_noise
 
 SHAPE_CLASSES = ("rectangle", "disk", "triangle")
 IMAGE_SIZE = 72
@@ -33,9 +34,7 @@ MIN_TRIANGLE_AREA = 0.02  # free triangles: area at least this share of the imag
 
 
 def _check_size(size) -> int:
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 8:
-        raise ValueError(f"size must be an integer >= 8 (pixels), got {size!r}")
-    return int(size)
+    return positive_int(size, "size (pixels)", minimum=8)
 
 
 def _subpixel_centres(size: int, supersample: int) -> np.ndarray:
@@ -173,12 +172,6 @@ def random_shape(
     raise ValueError(f"label must be 0 (rectangle), 1 (disk) or 2 (triangle), got {label!r}")
 
 
-def _check_count(n, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
-
-
 def _noisy(images: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     return add_noise(images, noise, kind="uniform", seed=rng) if noise else images
 
@@ -207,7 +200,7 @@ def make_classification(
     x : (n, size, size) float32 in [0, 1]
     y : (n,) int64 labels, 0 rectangle, 1 disk, 2 triangle
     """
-    n, size, rng = _check_count(n), _check_size(size), as_rng(seed)
+    n, size, rng = positive_int(n, "n"), _check_size(size), as_rng(seed)
     labels = rng.permutation(np.arange(n) % len(SHAPE_CLASSES))
     images = np.stack([random_shape(int(label), rng, free_location=free_location, size=size)[0]
                        for label in labels])
@@ -229,7 +222,7 @@ def make_triangles(
     vertices : (n, 3, 2) float32, (x, y) in [0, 1], in the random order they were drawn
         (see :func:`sort_vertices` for why that order is a problem)
     """
-    n, size, rng = _check_count(n), _check_size(size), as_rng(seed)
+    n, size, rng = positive_int(n, "n"), _check_size(size), as_rng(seed)
     vertices = np.stack([random_triangle_vertices(rng, free_location=True) for _ in range(n)])
     images = np.stack([render_polygon(v, size) for v in vertices])
     return _noisy(images, noise, rng).astype(np.float32), vertices.astype(np.float32)

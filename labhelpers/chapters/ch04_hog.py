@@ -1,4 +1,4 @@
-"""HOG features for many small images at once, with a progress bar and a checked disk cache.
+"""Chapter 4: HOG features for many small images at once, with a progress bar and a disk cache.
 
 :func:`features` gives, for a stack of grey images, exactly what
 ``skimage.feature.hog(image, orientations, (p, p), (b, b), block_norm)`` gives for each image,
@@ -18,21 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from labhelpers.checks import positive_int
+
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 CACHE_VERSION = 1
 _EPS = 1e-5  # skimage's epsilon in the block normalisation
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _check_parameters(orientations, pixels_per_cell, cells_per_block, block_norm):
-    orientations = _positive_int(orientations, "orientations")
-    pixels_per_cell = _positive_int(pixels_per_cell, "pixels_per_cell")
-    cells_per_block = _positive_int(cells_per_block, "cells_per_block")
+    orientations = positive_int(orientations, "orientations")
+    pixels_per_cell = positive_int(pixels_per_cell, "pixels_per_cell")
+    cells_per_block = positive_int(cells_per_block, "cells_per_block")
     if block_norm not in BLOCK_NORMS:
         raise ValueError(f"block_norm must be one of {BLOCK_NORMS}, got {block_norm!r}")
     return orientations, pixels_per_cell, cells_per_block
@@ -190,7 +186,7 @@ def features(
     orientations, pixels_per_cell, cells_per_block = _check_parameters(
         orientations, pixels_per_cell, cells_per_block, block_norm
     )
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_int(batch_size, "batch_size")
     array = _check_images(images)
     length = feature_length(array.shape[1:], orientations, pixels_per_cell, cells_per_block)
     out = np.empty((len(array), length), dtype=np.float32)

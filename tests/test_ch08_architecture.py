@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from labhelpers import architecture
+from labhelpers.chapters import ch08_architecture as architecture
 
 layers = keras.layers
 

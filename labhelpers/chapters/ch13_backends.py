@@ -110,7 +110,7 @@ start = time.perf_counter()
 result = namespace[request["name"]](**request["kwargs"])
 wall = time.perf_counter() - start
 if request["describe"]:
-    from labhelpers.backends import _describe_backend
+    from labhelpers.chapters.ch13_backends import _describe_backend
 answer = {"result": result, "wall_s": wall, "device": None, "versions": {}}
 if request["describe"]:
     answer.update(_describe_backend(request["backend"]))

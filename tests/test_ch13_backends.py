@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from labhelpers import backends
+from labhelpers.chapters import ch13_backends as backends
 
 
 def report_backend(scale=1):

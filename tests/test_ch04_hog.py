@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from skimage.feature import hog as skimage_hog  # noqa: E402
 
-from labhelpers import hog  # noqa: E402
+from labhelpers.chapters import ch04_hog as hog  # noqa: E402
 
 
 def digits(n=12, shape=(28, 28), seed=0):
@@ -147,13 +147,17 @@ def test_bad_images_are_refused(images, error):
 
 
 @pytest.mark.parametrize(
-    "kwargs, word",
-    [({"orientations": 0}, "orientations"), ({"pixels_per_cell": 2.5}, "pixels_per_cell"),
-     ({"cells_per_block": -1}, "cells_per_block"), ({"block_norm": "L3"}, "block_norm"),
-     ({"batch_size": 0}, "batch_size")],
-)  # fmt: skip
-def test_bad_parameters_are_refused(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+    "kwargs, error, word",
+    [
+        ({"orientations": 0}, ValueError, "orientations"),
+        ({"pixels_per_cell": 2.5}, TypeError, "pixels_per_cell"),
+        ({"cells_per_block": -1}, ValueError, "cells_per_block"),
+        ({"block_norm": "L3"}, ValueError, "block_norm"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+    ],
+)
+def test_bad_parameters_are_refused(kwargs, error, word):
+    with pytest.raises(error, match=word):
         hog.features(digits(1), progress=False, **kwargs)
 
 

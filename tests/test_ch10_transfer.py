@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labhelpers import transfer
+from labhelpers.chapters import ch10_transfer as transfer
 
 matplotlib.use("Agg")
 

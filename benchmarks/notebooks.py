@@ -1,5 +1,5 @@
 """Run a chapter notebook in a fresh kernel and collect its ``headline`` (for the benchmark
-and the reproducibility tests; students do not need this module)."""
+``run.py`` and the reproducibility test; students do not need this module)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage import draw
 
-from labhelpers import shapes
+from labhelpers.chapters import ch12_shapes as shapes
 
 
 def fill_ratio(image: np.ndarray) -> float:
@@ -119,7 +119,7 @@ def test_draw_triangles_draws_both_outlines():
     "call, error",
     [
         (lambda: shapes.make_classification(0), ValueError),
-        (lambda: shapes.make_classification(2.5), ValueError),
+        (lambda: shapes.make_classification(2.5), TypeError),
         (lambda: shapes.make_classification(3, size=4), ValueError),
         (lambda: shapes.make_classification(3, noise=-0.1), ValueError),
         (lambda: shapes.make_classification(3, seed=-1), ValueError),
