@@ -550,3 +550,143 @@ for name, model in (("model6", model3), ("model7", model7)):
 print(f"model7 has {model7.count_params() / model3.count_params():.2f} times model6's "
       f"parameters and needs {multiplications(model7) / multiplications(model3):.1f} times "
       "its multiplications.")
+
+# %% [markdown]
+# ### Exercise 7.4: the side of the output maps
+#
+# Write `output_side(side, kernel, stride, padding)`: the side of the maps that a `Conv2D`
+# (or a pooling layer) with this kernel size, stride and padding makes from `side × side`
+# maps. `"valid"` uses only the windows that fit; `"same"` adds zeros around, so that
+# stride 1 keeps the side. It is the number you need to count a dense layer's parameters
+# after the convolutions (model 2's 15 × 15 × 32) without building the model. The check
+# asks Keras's `compute_output_shape` for every case.
+
+# %% tags=["exercise"]
+def output_side(side, kernel, stride, padding):
+    """Side of the output maps (an int); padding is "valid" or "same"."""
+    ...  # your code here
+
+
+exercises.check_function(
+    output_side,
+    reference=lambda side, kernel, stride, padding: keras.layers.Conv2D(
+        1, kernel, strides=stride, padding=padding
+    ).compute_output_shape((None, side, side, 1))[1],
+    inputs=[(32, 3, 1, "valid"), (30, 2, 2, "valid"), (15, 2, 2, "valid"), (7, 3, 2, "valid"),
+            (28, 5, 3, "valid"), (32, 5, 1, "same"), (7, 3, 2, "same"), (15, 2, 2, "same")],
+    what="your output side",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def output_side(side, kernel, stride, padding):
+#     """Side of the output maps (an int); padding is "valid" or "same"."""
+#     if padding == "same":
+#         return -(-side // stride)  # ceil(side / stride): the kernel size does not matter
+#     return (side - kernel) // stride + 1  # the windows that fit: the last incomplete is dropped
+# ```
+#
+# A 15 × 15 map pooled by 2 gives 7 × 7, not 7.5: the last row and column are dropped.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 7.5: batch normalisation at test time
+#
+# At test time `BatchNormalization` does not use the batch: it rescales each channel with
+# the running (moving) mean and variance it kept during training, then applies its two
+# learned numbers, `gamma` (a scale) and `beta` (a shift). Write it in NumPy: `x` has
+# shape (n, h, w, c), the four vectors have shape (c,), and Keras adds `epsilon = 0.001`
+# to the variance. The check builds a Keras layer with the same four vectors and calls it
+# with `training=False`.
+
+# %% tags=["exercise"]
+def batch_norm_inference(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    """(n, h, w, c) -> (n, h, w, c), as BatchNormalization(x, training=False)."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+bn_inputs = [
+    (rng.normal(2.0, 3.0, size=(4, 5, 5, 3)).astype("float32"),)
+    + tuple(rng.uniform(0.5, 2.0, size=3).astype("float32") for _ in range(4))
+    for _ in range(2)
+]
+exercises.check_function(
+    batch_norm_inference,
+    reference=lambda x, gamma, beta, mean, variance: np.asarray(keras.layers.BatchNormalization(
+        gamma_initializer=keras.initializers.Constant(gamma),
+        beta_initializer=keras.initializers.Constant(beta),
+        moving_mean_initializer=keras.initializers.Constant(mean),
+        moving_variance_initializer=keras.initializers.Constant(variance),
+    )(x, training=False)),
+    inputs=bn_inputs,
+    what="your batch normalisation at test time",
+    atol=1e-5,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def batch_norm_inference(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+#     """(n, h, w, c) -> (n, h, w, c), as BatchNormalization(x, training=False)."""
+#     return gamma * (x - moving_mean) / np.sqrt(moving_variance + epsilon) + beta
+# ```
+#
+# The (c,) vectors broadcast along the last axis: one mean, variance, scale and shift per
+# channel. The same image gives the same output whatever else is in the batch.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 7.6: batch normalisation in training
+#
+# In training, the layer uses the mean and variance **of this batch**, per channel, over
+# the images and all positions (axes 0, 1 and 2). Write `batch_norm_training(x, gamma,
+# beta)` for `x` of shape (n, h, w, c). Which variance does Keras use: divided by the
+# number of values, or by that number minus one? The check calls a Keras layer with the
+# same `gamma` and `beta` and `training=True`.
+
+# %% tags=["exercise"]
+def batch_norm_training(x, gamma, beta, epsilon=1e-3):
+    """(n, h, w, c) -> (n, h, w, c), as BatchNormalization(x, training=True)."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(1)
+bn_inputs = [
+    (rng.normal(-1.0, 2.0, size=(n, 4, 4, 3)).astype("float32"),
+     rng.uniform(0.5, 2.0, size=3).astype("float32"), rng.normal(size=3).astype("float32"))
+    for n in (2, 8)
+]
+exercises.check_function(
+    batch_norm_training,
+    reference=lambda x, gamma, beta: np.asarray(keras.layers.BatchNormalization(
+        gamma_initializer=keras.initializers.Constant(gamma),
+        beta_initializer=keras.initializers.Constant(beta),
+    )(x, training=True)),
+    inputs=bn_inputs,
+    what="your batch normalisation in training",
+    atol=1e-4,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def batch_norm_training(x, gamma, beta, epsilon=1e-3):
+#     """(n, h, w, c) -> (n, h, w, c), as BatchNormalization(x, training=True)."""
+#     mean = x.mean(axis=(0, 1, 2))
+#     variance = x.var(axis=(0, 1, 2))  # divided by the number of values, as Keras does
+#     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
+# ```
+#
+# Each channel of the output has mean `beta` and standard deviation close to `gamma`,
+# whatever the scale of the input: the next layer sees values of a stable size, which is
+# why larger learning rates become safe. With a batch of 2 images the statistics are
+# noisy; this is why batch normalisation works badly with very small batches.
+#
+# </details>
