@@ -864,7 +864,8 @@ def _main(argv: list[str] | None = None) -> int:
                 print(f"{spec['title']}: already here")
             else:
                 print(f"{spec['title']}: downloading ...")
-                spec["download"]()
+                with _data_home_lock(name):
+                    spec["download"]()
         except (OSError, DataCorruptError, DataHomeError) as error:
             print(f"{spec['title']}: download failed ({error}). {how_to_get(name)}.")
             return 1

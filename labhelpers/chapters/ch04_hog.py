@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
+import threading
 import zipfile
 from pathlib import Path
 
@@ -253,7 +255,8 @@ def _write_cache(path: Path, values: np.ndarray, parameters: dict, fingerprint: 
     meta = {"version": CACHE_VERSION, "parameters": parameters, "images": fingerprint,
             "features": _fingerprint(values)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    writer = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"  # one per writer
+    partial = path.with_name(f".{path.name}.{writer}.part")
     try:
         with open(partial, "wb") as handle:
             np.savez(handle, features=values, meta=np.array(json.dumps(meta)))
@@ -280,7 +283,8 @@ def cached_features(
     dataset, the parameters and a fingerprint of the images, so other images never hit it.
     It is written to a temporary name and renamed (a crash never leaves half a file), and on
     reading its parameters, image fingerprint, shape and a checksum of the features are
-    checked: a damaged file is reported and recomputed.
+    checked: a damaged file is reported and recomputed. A folder that cannot be written
+    costs the cache, never the features: they are returned with a note.
 
     Parameters
     ----------
@@ -325,7 +329,12 @@ def cached_features(
         print(f"The HOG cache {path} is not valid ({reason}): computing again.")
     values = features(array, orientations, pixels_per_cell, cells_per_block, block_norm,
                       progress=progress)
-    _write_cache(path, values, parameters, fingerprint)
+    try:
+        _write_cache(path, values, parameters, fingerprint)
+    except OSError as error:  # a read-only or full data home: keep what was computed
+        print(f"Note: the HOG features of {dataset} were computed but not cached ({error}); "
+              "set LAB_DATA_HOME to a writable folder to keep them for next time.")
+        return values
     if verbose:
         print(f"HOG features of {dataset} computed and cached in {path}")
     return values
