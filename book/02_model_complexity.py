@@ -60,7 +60,7 @@ import pandas as pd
 from IPython.display import display
 from skimage import feature
 
-from labhelpers import data, device, exercises, params, plots
+from labhelpers import data, device, evaluate, exercises, plots
 
 layers = keras.layers
 
@@ -87,13 +87,18 @@ summary = device.summary()
 # Keras stores exactly these two arrays. A layer of 3 units on 4 inputs:
 
 # %%
+def dense_params(n_in, units):
+    """Dense(units) on n_in inputs: one weight per input and unit, one bias per unit."""
+    return n_in * units + units
+
+
 small = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3)])
 kernel, bias = small.layers[0].get_weights()
 print("kernel", kernel.shape, " bias", bias.shape, " count_params()", small.count_params())
-assert small.count_params() == 4 * 3 + 3 == params.dense_params(4, 3), "Dense(3) on 4 inputs: 15"
+assert small.count_params() == 4 * 3 + 3 == dense_params(4, 3), "Dense(3) on 4 inputs: 15"
 
 # %% [markdown]
-# `params.dense_params(n_in, n_out)` is this formula; the chapter uses it below, next to
+# `dense_params(n_in, n_out)` is this formula as code; the chapter uses it below, next to
 # the arithmetic written out, so that you can follow every number.
 #
 # ## Counting a Conv2D layer
@@ -109,11 +114,17 @@ assert small.count_params() == 4 * 3 + 3 == params.dense_params(4, 3), "Dense(3)
 # position. The same layer on a 28 × 28 image and on a 280 × 280 image:
 
 # %%
+def conv2d_params(kernel_size, in_channels, filters):
+    """Conv2D(filters, kernel_size) on in_channels channels: no image size appears."""
+    k_h, k_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return k_h * k_w * in_channels * filters + filters
+
+
 for size in (28, 280):
     conv_model = keras.Sequential([keras.Input(shape=(size, size, 1)), layers.Conv2D(9, (5, 5))])
     print(f"{size} × {size} image: kernel {conv_model.layers[0].kernel.shape}, "
           f"{conv_model.count_params()} parameters")
-    assert conv_model.count_params() == 5 * 5 * 1 * 9 + 9, "Conv2D(9, 5x5) on 1 channel has 234"
+    assert conv_model.count_params() == conv2d_params(5, 1, 9) == 234, "Conv2D(9, 5x5), 1 channel"
 
 # %% [markdown]
 # ## Output shapes: 'valid' and 'same' padding
@@ -131,6 +142,11 @@ for size in (28, 280):
 # Keras' own shape computation, for a few cases:
 
 # %%
+def output_length(n, k, stride, padding):
+    """Length of one axis after a window of size k moved with this stride over n pixels."""
+    return (n - k) // stride + 1 if padding == "valid" else -(-n // stride)  # -(-a // b): ceil
+
+
 cases = [("Conv2D", 28, 5, 1, "same"), ("Conv2D", 28, 5, 1, "valid"),
          ("Conv2D", 28, 3, 2, "same"), ("Conv2D", 28, 3, 2, "valid"),
          ("MaxPooling2D", 28, 2, 2, "valid"), ("MaxPooling2D", 7, 2, 2, "valid"),
@@ -140,7 +156,7 @@ for kind, n, k, s, padding in cases:
     layer = (layers.Conv2D(1, k, strides=s, padding=padding) if kind == "Conv2D"
              else layers.MaxPooling2D(k, strides=s, padding=padding))
     by_keras = layer.compute_output_shape((None, n, n, 1))[1]
-    by_formula = params.conv_output_length(n, k, s, padding)
+    by_formula = output_length(n, k, s, padding)
     rows.append({"layer": kind, "n": n, "k": k, "stride": s, "padding": padding,
                  "formula": by_formula, "keras": by_keras})
 shapes = pd.DataFrame(rows)
@@ -150,9 +166,35 @@ display(shapes)
 # %% [markdown]
 # Padding changes the parameter count of what follows. The lab CNN uses `'same'`; here
 # it is with `'valid'` convolutions too. Watch the feature maps shrink, and the first
-# `Dense` layer with them.
+# `Dense` layer with them. `print_parameter_table` puts each layer's formula next to the
+# count Keras gives (`evaluate.layer_table`, the book's one per-layer table).
 
 # %%
+def formula(layer):
+    """A layer's parameter count as a formula (text) and the number it gives."""
+    kind, config, n_in = type(layer).__name__, layer.get_config(), layer.input.shape[-1]
+    if kind == "Dense":
+        units = config["units"]
+        return f"{n_in} × {units} + {units}", dense_params(n_in, units)
+    if kind == "Conv2D":
+        (k_h, k_w), filters = config["kernel_size"], config["filters"]
+        return f"{k_h}×{k_w}×{n_in} × {filters} + {filters}", conv2d_params((k_h, k_w), n_in,
+                                                                          filters)
+    return "0", 0  # pooling, Flatten, Dropout: nothing to learn
+
+
+def print_parameter_table(model):
+    """Print every layer's count by formula and by Keras, check the total, return the table."""
+    table = evaluate.layer_table(model).query("type != 'InputLayer'").drop(columns="inputs")
+    layer = {one.name: one for one in model.layers}
+    table["formula"], table["by formula"] = zip(*(formula(layer[name]) for name in table["layer"]))
+    print(table.to_string(index=False))
+    by_formula, by_keras = int(table["by formula"].sum()), model.count_params()
+    assert by_formula == by_keras, f"formulas give {by_formula:,}, Keras {by_keras:,}"
+    print(f"total by formula {by_formula:,} = model.count_params()")
+    return table
+
+
 def lab_cnn(padding="same", hidden=25, filters=(9, 9, 16)):
     """The lab CNN of reports 001 and 003 (28 × 28 × 1 in, 10 classes out)."""
     return keras.Sequential([
@@ -169,9 +211,9 @@ def lab_cnn(padding="same", hidden=25, filters=(9, 9, 16)):
     ])
 
 
-same_table = params.print_parameter_table(lab_cnn("same"))
+same_table = print_parameter_table(lab_cnn("same"))
 print()
-valid_table = params.print_parameter_table(lab_cnn("valid"))
+valid_table = print_parameter_table(lab_cnn("valid"))
 
 # %% [markdown]
 # The convolutions have the same counts with both paddings; only the flattened length
@@ -179,15 +221,15 @@ valid_table = params.print_parameter_table(lab_cnn("valid"))
 # (3,625 against 425). The picture shows the side of the feature maps layer by layer.
 
 # %%
-def map_sides(table):
-    return [shape[1] for shape in table["output shape"] if len(shape) == 4]
+def map_sides(model):
+    return [layer.output.shape[1] for layer in model.layers if len(layer.output.shape) == 4]
 
 
 fig, ax = plt.subplots(figsize=(7, 3.4))
 stages = ["input", "conv 1", "pool 1", "conv 2", "pool 2", "conv 3", "pool 3"]
 positions = np.arange(len(stages))
-ax.plot(positions, [28, *map_sides(same_table)], "o-", label="padding='same'")
-ax.plot(positions, [28, *map_sides(valid_table)], "s--", label="padding='valid'")
+ax.plot(positions, [28, *map_sides(lab_cnn("same"))], "o-", label="padding='same'")
+ax.plot(positions, [28, *map_sides(lab_cnn("valid"))], "s--", label="padding='valid'")
 ax.set_xticks(positions, stages)
 ax.set_ylabel("feature map side (pixels)")
 ax.set_title("The lab CNN: feature map sizes, layer by layer")
@@ -264,7 +306,7 @@ models = {
 # ($32 \to 16 \to 8$).
 
 # %%
-dense, conv = params.dense_params, params.conv2d_params
+dense, conv = dense_params, conv2d_params
 by_formula = {
     "001: Dense(300) on 784 pixels": dense(784, 300) + dense(300, 10),
     "003: Dense(250) on 784 pixels": dense(784, 250) + dense(250, 10),
@@ -299,11 +341,11 @@ print(f"✅ all {len(counts)} models: formula = count_params() = the report's fi
 counts.style.format(thousands=",", subset=["by formula", "count_params()", "report"])
 
 # %% [markdown]
-# The per-layer table of any model comes from `params.print_parameter_table(model)`; the
-# CIFAR-10 model of report 000, for example:
+# The per-layer table of any model comes from `print_parameter_table(model)`; the CIFAR-10
+# model of report 000, for example:
 
 # %%
-cifar_table = params.print_parameter_table(models["000: CIFAR-10 CNN, 3 x Conv 32@3x3"])
+cifar_table = print_parameter_table(models["000: CIFAR-10 CNN, 3 x Conv 32@3x3"])
 
 # %% [markdown]
 # Where do the parameters sit? Left, each model's total (log scale: the models span
@@ -313,7 +355,7 @@ cifar_table = params.print_parameter_table(models["000: CIFAR-10 CNN, 3 x Conv 3
 
 # %%
 def share_of(model, kind):
-    table = params.parameter_table(model)
+    table = evaluate.layer_table(model)
     return table.loc[table["type"] == kind, "parameters"].sum() / model.count_params()
 
 
@@ -392,7 +434,7 @@ report_003 = {
 }
 rows = []
 for name, (reported, model) in report_003.items():
-    conv_part = int(params.parameter_table(model).query("type == 'Conv2D'")["parameters"].sum())
+    conv_part = int(evaluate.layer_table(model).query("type == 'Conv2D'")["parameters"].sum())
     rows.append({"model": name, "003's weights + biases": reported,
                  "count_params()": model.count_params(), "left out (convolutions)": conv_part})
 report_003_table = pd.DataFrame(rows)
@@ -597,7 +639,7 @@ exercises.check(
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 side = params.pool_output_length(params.conv_output_length(28, 3, padding="valid"), 2)  # 13
-solution = params.conv2d_params((3, 3), 1, 16) + params.dense_params(side * side * 16, 10)
+solution = conv2d_params((3, 3), 1, 16) + dense_params(side * side * 16, 10)
 assert exercises.check(solution, your_turn_model.count_params(), what="the number of parameters")
 
 # %% [markdown]
@@ -635,7 +677,7 @@ headline
 #
 # 1. Report 003's Fashion-MNIST CNN with 64 filters has 1,256,150 parameters. Add a second
 #    `MaxPooling2D(2)` before `Flatten`. Predict the new count, then check it with
-#    `params.print_parameter_table`.
+#    `print_parameter_table`.
 # 2. Change the lab CNN's first convolution from 9 to 18 filters. Which layers' counts
 #    change, and by how much? Why does the `Dense(25)` layer not change?
 # 3. With `PLOT_DEPTH = 6`, how many parameters do the deep and the shallow sawtooth

@@ -354,7 +354,7 @@ print(f"{flattened:,} concatenated features, {multi_feature.count_params():,} pa
 # %%
 for model in (multi_path, multi_feature):
     assert model.output_shape == (None, 10), f"{model.name} should output 10 probabilities"
-    merged_names = architecture.layer_table(model).set_index("layer").loc["concat", "inputs"]
+    merged_names = evaluate.layer_table(model).set_index("layer").loc["concat", "inputs"]
     widths = [model.get_layer(name).output.shape[-1] for name in merged_names.split(", ")]
     assert model.get_layer("concat").output.shape[-1] == sum(widths), (
         f"{model.name}: the concatenation should be as long as its inputs together"

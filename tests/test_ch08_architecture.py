@@ -3,6 +3,7 @@
 import keras
 import pytest
 
+from labhelpers import evaluate
 from labhelpers.chapters import ch08_architecture as architecture
 
 layers = keras.layers
@@ -33,8 +34,8 @@ def two_branch_model():
 
 def test_sequential_rows_follow_the_chain():
     model = sequential_model()
-    table = architecture.layer_table(model)
-    assert list(table.columns) == architecture.COLUMNS
+    table = evaluate.layer_table(model)
+    assert list(table.columns) == evaluate.LAYER_COLUMNS
     assert list(table["type"]) == ["InputLayer", "Conv2D", "MaxPooling2D", "Flatten", "Dense"]
     assert list(table["layer"][1:]) == ["conv", "pool", "flat", "out"]
     # each layer's input is the layer before it; the input layer has none
@@ -49,7 +50,7 @@ def test_sequential_rows_follow_the_chain():
 
 def test_functional_model_shows_split_and_merge():
     model = two_branch_model()
-    table = architecture.layer_table(model).set_index("layer")
+    table = evaluate.layer_table(model).set_index("layer")
     assert table.loc["small", "inputs"] == "image"
     assert table.loc["large", "inputs"] == "image"
     assert table.loc["merge", "inputs"] == "flat_small, flat_large"
@@ -74,7 +75,7 @@ def test_chained_branches_list_every_input_once():
         [layers.Flatten(name="f1")(first), layers.Flatten(name="f2")(second)]
     )
     model = keras.Model(image, layers.Dense(2, name="out")(merged))
-    table = architecture.layer_table(model).set_index("layer")
+    table = evaluate.layer_table(model).set_index("layer")
     assert table.loc["second", "inputs"] == "first"
     assert table.loc["merge", "inputs"] == "f1, f2"
     first_line = next(
@@ -93,7 +94,7 @@ def test_sequential_diagram_has_no_branches():
 @pytest.mark.parametrize("not_a_model", [None, [1, 2], "model", layers.Dense(3)])
 def test_rejects_what_is_not_a_model(not_a_model):
     with pytest.raises(TypeError, match="model must be a Keras model"):
-        architecture.layer_table(not_a_model)
+        evaluate.layer_table(not_a_model)
 
 
 def test_rejects_an_unbuilt_sequential_model():
@@ -103,4 +104,4 @@ def test_rejects_an_unbuilt_sequential_model():
 
 def test_rejects_an_empty_model():
     with pytest.raises(ValueError, match="no layers"):
-        architecture.layer_table(keras.Sequential([]))
+        evaluate.layer_table(keras.Sequential([]))
