@@ -487,3 +487,113 @@ headline
 #    and the model 1,643,894, almost four times fewer. The accuracy stays about the same
 #    or improves, since the model has less room to over-fit.
 # ```
+
+# %% [markdown]
+# ### Exercise 8.4: a two-branch model
+#
+# Write `two_branch_model()` with the functional API. A 16 × 16 × 3 image goes into two
+# branches side by side: `Conv2D(8, 3)` and `Conv2D(8, 5)`, both with "same" padding and
+# ReLU, each followed by `MaxPooling2D(2)` (stride 2 this time). `Concatenate` joins the
+# two 8 × 8 × 8 outputs along the channels, then `Flatten` and `Dense(10, softmax)`. The
+# check compares your model's parameter count with the formula, its output shape, and the
+# shapes of its kernels.
+
+# %% tags=["exercise"]
+def two_branch_model():
+    """A keras.Model: two convolution branches on one image, concatenated, then Dense(10)."""
+    ...  # your code here
+
+
+def describe(model):
+    """(parameters, output shape, kernel shapes), or None for a model not built yet."""
+    if model is None:
+        return None
+    kernels = sorted(tuple(w.shape) for w in model.weights if w.path.endswith("kernel"))
+    return model.count_params(), tuple(model.output.shape[1:]), kernels
+
+
+convolutions = (3 * 3 * 3 * 8 + 8) + (5 * 5 * 3 * 8 + 8)
+dense = (8 * 8 * (8 + 8)) * 10 + 10  # two 8 x 8 x 8 maps, flattened side by side
+exercises.check(
+    describe(two_branch_model()),
+    (convolutions + dense, (10,), [(3, 3, 3, 8), (5, 5, 3, 8), (8 * 8 * 16, 10)]),
+    what="your model (parameters, output shape, kernel shapes)",
+    hint="a branch reads the image, not the other branch; pool before you concatenate.",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def two_branch_model():
+#     """A keras.Model: two convolution branches on one image, concatenated, then Dense(10)."""
+#     image = keras.Input(shape=(16, 16, 3))
+#     paths = []
+#     for kernel_size in (3, 5):
+#         x = keras.layers.Conv2D(8, kernel_size, padding="same", activation="relu")(image)
+#         paths.append(keras.layers.MaxPooling2D(2)(x))
+#     merged = keras.layers.Concatenate()(paths)  # 8 x 8 x 16: the channels side by side
+#     x = keras.layers.Flatten()(merged)
+#     return keras.Model(image, keras.layers.Dense(10, activation="softmax")(x))
+# ```
+#
+# Concatenating the maps (8 × 8 × 16) and then flattening gives the same 1,024 numbers as
+# flattening each branch and concatenating the vectors, as model 1 above does: only their
+# order differs, so the parameter count is the same.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 8.5: a residual connection
+#
+# A residual block adds its input to what its layers computed: `output = relu(x + f(x))`,
+# where `f` is `Conv2D(filters, 3, padding="same", activation="relu")` then
+# `Conv2D(filters, 3, padding="same")` with no activation. Write `residual_block(x,
+# filters)`, which takes a Keras tensor and returns one, using `keras.layers.Add` and
+# `keras.layers.ReLU`. The check builds a model around your block and counts its
+# parameters; then it sets every weight to zero: `f(x)` is then 0, so a residual block
+# must output `relu(x)`, the identity for positive inputs. This is why deep residual
+# networks train: a block can start close to doing nothing.
+
+# %% tags=["exercise"]
+def residual_block(x, filters):
+    """Keras tensor (h, w, filters) -> relu(x + conv(relu(conv(x)))), the same shape."""
+    ...  # your code here
+
+
+def residual_behaviour(block):
+    """(parameters, output shape, max |output - relu(x)| with all weights 0), or None."""
+    inputs = keras.Input(shape=(8, 8, 4))
+    outputs = block(inputs, 4)
+    if outputs is None:
+        return None
+    model = keras.Model(inputs, outputs)
+    model.set_weights([np.zeros(w.shape) for w in model.weights])
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 4)).astype("float32")
+    gap = float(np.abs(model.predict(x, verbose=0) - np.maximum(x, 0)).max())
+    return model.count_params(), tuple(model.output.shape[1:]), gap
+
+
+exercises.check(
+    residual_behaviour(residual_block),
+    (2 * (3 * 3 * 4 * 4 + 4), (8, 8, 4), 0.0),
+    what="your block (parameters, output shape, distance to relu(x) with zero weights)",
+    atol=1e-6,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def residual_block(x, filters):
+#     """Keras tensor (h, w, filters) -> relu(x + conv(relu(conv(x)))), the same shape."""
+#     f = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+#     f = keras.layers.Conv2D(filters, 3, padding="same")(f)
+#     return keras.layers.ReLU()(keras.layers.Add()([x, f]))
+# ```
+#
+# `Add` needs both tensors of the same shape: "same" padding keeps 8 × 8, and `filters`
+# must equal the input's channels (otherwise a 1 × 1 convolution on the shortcut adapts
+# them, as in ResNet). The skip connection adds no parameter.
+#
+# </details>
