@@ -500,3 +500,98 @@ headline
 # 3. The plain model: it over-fits 1,600 images within a few epochs (a large gap), while the
 #    augmented model sees new versions every epoch and loses less accuracy.
 # ```
+
+# %% [markdown]
+# ### Exercise 9.4: a shift in NumPy
+#
+# `RandomTranslation(0.1, 0.1, fill_mode="nearest")` moves each image by up to 10 % of its
+# height and width, and fills the strip it uncovers by repeating the edge pixels. Write the
+# same shift without randomness: `shift(images, dx, dy)` moves the images of shape
+# (n, h, w, c) by `dx` pixels to the right and `dy` pixels down (negative: left, up), and
+# fills the uncovered pixels with the nearest edge pixel. The check gives Keras's layer a
+# range of exactly one value, `dy / h` and `dx / w`, so that it shifts by these pixels.
+
+# %% tags=["exercise"]
+def shift(images, dx, dy):
+    """(n, h, w, c) -> (n, h, w, c): dx pixels to the right, dy down, the edges repeated."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+shift_images = rng.uniform(size=(3, 6, 8, 2)).astype("float32")
+exercises.check_function(
+    shift,
+    reference=lambda images, dx, dy: np.asarray(keras.layers.RandomTranslation(
+        (dy / images.shape[1],) * 2, (dx / images.shape[2],) * 2,
+        fill_mode="nearest", interpolation="nearest",
+    )(images, training=True)),
+    inputs=[(shift_images, 2, 0), (shift_images, 0, 1), (shift_images, -3, 2),
+            (shift_images, 1, -2), (shift_images, 0, 0)],
+    what="your shift",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def shift(images, dx, dy):
+#     """(n, h, w, c) -> (n, h, w, c): dx pixels to the right, dy down, the edges repeated."""
+#     h, w = images.shape[1:3]
+#     rows = np.clip(np.arange(h) - dy, 0, h - 1)  # output row r reads input row r - dy
+#     cols = np.clip(np.arange(w) - dx, 0, w - 1)  # clipping repeats the edge pixels
+#     return images[:, rows][:, :, cols]
+# ```
+#
+# Think of it as "where does each output pixel come from": output column `j` reads input
+# column `j - dx`, and a column outside the image reads the nearest one inside. The
+# Keras layer works the same way, with a transformation applied to output coordinates.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 9.5: flip the images, keep the labels
+#
+# Before augmentation layers, a common trick was to double the training set once, before
+# training: `double_with_flips(images, labels)` returns the images followed by their
+# left-right mirror images, (2n, h, w, c), and the labels that go with them, (2n,). A
+# mirrored cat is still a cat, so each mirror image keeps its image's label; mirror along
+# the width (axis 2), not the height. The check compares with
+# `tf.image.flip_left_right`.
+
+# %% tags=["exercise"]
+def double_with_flips(images, labels):
+    """(n, h, w, c), (n,) -> the images then their mirror images (2n, h, w, c), and (2n,) labels."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(1)
+flip_inputs = [
+    (rng.uniform(size=(n, 5, 6, 3)).astype("float32"), rng.integers(0, 10, size=n))
+    for n in (1, 4)
+]
+exercises.check_function(
+    double_with_flips,
+    reference=lambda images, labels: (
+        np.concatenate([images, np.asarray(tf.image.flip_left_right(images))]),
+        np.concatenate([labels, labels]),
+    ),
+    inputs=flip_inputs,
+    what="your doubled training set",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def double_with_flips(images, labels):
+#     """(n, h, w, c), (n,) -> the images then their mirror images (2n, h, w, c), and (2n,) labels."""
+#     mirrored = images[:, :, ::-1]  # axis 2 is the width: left becomes right
+#     return np.concatenate([images, mirrored]), np.concatenate([labels, labels])
+# ```
+#
+# Two mistakes the check catches: `images[:, ::-1]` turns the images upside down (axis 1
+# is the height), and `np.repeat(labels, 2)` pairs the labels in another order than the
+# images. Compared with `RandomFlip` in the model, this doubles the memory and shows the
+# network the same two versions every epoch, instead of a fresh draw each time.
+#
+# </details>
