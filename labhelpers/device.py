@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import time
 from typing import TypeVar
 
 import numpy as np
@@ -20,6 +21,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 DEFAULT_SEED = 42
 _seed_in_force: int | None = None  # the last seed given to set_seed, None before any
+_chapter_started: float | None = None  # when summary() ran, the start of a chapter's Setup
 T = TypeVar("T")
 
 
@@ -157,6 +159,8 @@ def summary(verbose: bool = True) -> dict[str, object]:
 
     from labhelpers.data import data_home
 
+    global _chapter_started
+    _chapter_started = time.perf_counter()
     accelerator = detect_accelerator()
     summary: dict[str, object] = {
         "python": platform.python_version(),
@@ -206,6 +210,48 @@ def fingerprint() -> str:
         seed,
     ]
     return " | ".join(parts)
+
+
+class timer:
+    """Time a block of code, wall clock and CPU::
+
+        with device.timer() as clock:
+            history = model.fit(...)
+        clock.seconds, clock.cpu_seconds
+
+    ``cpu_seconds`` counts every core of this process, so it exceeds ``seconds`` when
+    several cores work.
+    """
+
+    def __enter__(self) -> timer:
+        self.seconds = self.cpu_seconds = None
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.seconds = time.perf_counter() - self._wall
+        self.cpu_seconds = time.process_time() - self._cpu
+
+
+def about_this_run(*datasets) -> None:
+    """Print what this run of a chapter used: the data really loaded (real or stand-in),
+    quick or full mode, the device, the fingerprint and the chapter's wall time so far
+    (from ``summary()`` in its Setup). Pass the ``data.load_*`` results the chapter used."""
+    for dataset in datasets:
+        if not hasattr(dataset, "describe"):
+            raise TypeError(f"pass what data.load_* returned, got {type(dataset).__name__}")
+        print(f"data        : {dataset.describe()}")
+    if not datasets:
+        print("data        : none loaded (the chapter builds or generates its own)")
+    mode = "quick (LAB_QUICK=1: fewer samples and epochs)" if is_quick() else "full"
+    print(f"mode        : {mode}")
+    print(f"device      : {detect_accelerator()['kind']}, {os.cpu_count()} CPU cores")
+    print(f"fingerprint : {fingerprint()}")
+    if _chapter_started is None:
+        print("wall time   : unknown (device.summary() did not run)")
+    else:
+        print(f"wall time   : {(time.perf_counter() - _chapter_started) / 60:.1f} min "
+              "since Setup")
 
 
 def set_seed(seed: int = DEFAULT_SEED) -> None:

@@ -149,3 +149,33 @@ def test_unknown_value_says_what_to_use(monkeypatch):
     monkeypatch.setenv("LAB_QUICK", "maybe")
     with pytest.raises(ValueError, match="LAB_QUICK='maybe'.*1 \\(quick\\) or 0 \\(full\\)"):
         device.is_quick()
+
+
+def test_timer_measures_wall_and_cpu_time():
+    import time
+
+    with device.timer() as clock:
+        assert clock.seconds is None
+        time.sleep(0.05)
+        sum(i * i for i in range(200_000))
+    assert 0.05 <= clock.seconds < 5
+    assert 0 < clock.cpu_seconds < clock.seconds + 5
+
+
+def test_about_this_run_says_data_mode_device_and_wall_time(capsys, monkeypatch):
+    from labhelpers import data
+
+    monkeypatch.setenv("LAB_QUICK", "1")
+    monkeypatch.setattr(device, "_chapter_started", None)
+    device.about_this_run()
+    assert "wall time   : unknown" in capsys.readouterr().out
+    monkeypatch.setattr(device, "_chapter_started", device.time.perf_counter() - 90)
+    loaded = data.LoadedData((np.zeros((3, 2, 2)), np.zeros(3)), (np.zeros((1, 2, 2)), np.zeros(1)),
+                             name="toy", kind="stand-in", source="generated", class_names=("a",))
+    device.about_this_run(loaded)
+    out = capsys.readouterr().out
+    assert "toy: 3 train + 1 test images" in out and "stand-in" in out
+    assert "mode        : quick" in out and "fingerprint : Python" in out
+    assert "wall time   : 1.5 min since Setup" in out
+    with pytest.raises(TypeError, match="data.load_"):
+        device.about_this_run(np.zeros(3))
