@@ -3,7 +3,10 @@
 The chapters are executed as they are (the same notebooks, not copies of their code), one
 kernel each, with ``LAB_QUICK=0``, by :func:`notebooks.run_chapter`. Each chapter
 defines a dict ``headline`` (its main metric, the dataset it really used, the reports' best
-figure), collected with the kernel's peak memory, device and versions.
+figure and, where the prose quotes a full run, that run's ``figures``), collected with the
+kernel's peak memory, device and versions. The chapters print the recorded ``figures``
+with ``labhelpers.device.full_run`` and ``tests/test_quoted_figures.py`` checks the prose
+against them.
 
 Usage::
 
@@ -62,9 +65,30 @@ def run_chapter(stem: str, timeout: int) -> dict:
         "peak_rss_mb": round(run["peak_rss_mb"]),
         "device": run["device"],
         "cpu_cores": os.cpu_count(),
+        "machine": machine(run["device"]),
+        "load_15min": round(os.getloadavg()[2], 1),  # how busy the machine was: wall_s grows
         "versions": run["versions"],
         "date": date.today().isoformat(),
+        "figures": headline.get("figures", {}),
     }
+
+
+def machine(device: str) -> str:
+    """The machine in one line: device, processor model, cores, operating system."""
+    cpuinfo = Path("/proc/cpuinfo")
+    models = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text()) if cpuinfo.exists() else []
+    processor = models[0].strip() if models else (platform.processor() or platform.machine())
+    return f"{device}, {processor}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+
+
+def merged(new_rows: dict) -> dict:
+    """The rows of results.json as they are now, ``new_rows`` replacing theirs (re-read at
+    each write, so that runs of different chapters may overlap)."""
+    rows = json.loads(RESULTS_JSON.read_text() or "[]") if RESULTS_JSON.exists() else []
+    current = {row["chapter"]: row for row in rows}
+    for row in current.values():  # older rows may hold terminal colour codes
+        row["metric"] = strip_colours(row["metric"])
+    return {**current, **new_rows}
 
 
 def strip_colours(text: str) -> str:
@@ -184,23 +208,22 @@ def main() -> None:
     unknown = [stem for stem in args.chapters if stem not in known]
     if unknown:
         parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}")
-    rows = {row["chapter"]: row for row in json.loads(RESULTS_JSON.read_text() or "[]")} \
-        if RESULTS_JSON.exists() else {}  # fmt: skip
-    for row in rows.values():  # older rows may hold terminal colour codes
-        row["metric"] = strip_colours(row["metric"])
+    new_rows = {}
     for stem in [] if args.no_chapters else (args.chapters or known):
         print(f"running {stem} in full mode ...", flush=True)
         try:
-            rows[stem] = run_chapter(stem, args.timeout)
+            new_rows[stem] = run_chapter(stem, args.timeout)
         except Exception as error:  # a chapter that cannot run is a row too
-            rows[stem] = not_run_row(stem, error)
-        print(f"  {rows[stem]['metric']} = {rows[stem]['value']} in {rows[stem]['wall_s']} s")
-        RESULTS_JSON.write_text(json.dumps(list(rows.values()), indent=1) + "\n")
+            new_rows[stem] = not_run_row(stem, error)
+        row = new_rows[stem]
+        print(f"  {row['metric']} = {row['value']} in {row['wall_s']} s")
+        RESULTS_JSON.write_text(json.dumps(list(merged(new_rows).values()), indent=1) + "\n")
     if args.suite:
         for row in suite_rows():
-            rows[row["chapter"]] = row
+            new_rows[row["chapter"]] = row
             print(f"{row['chapter']}: {row['wall_s']} s, passed={row['ok']}")
-    ordered = sorted(rows.values(), key=lambda r: (r["chapter"].startswith("("), r["chapter"]))
+    ordered = sorted(merged(new_rows).values(),
+                     key=lambda r: (r["chapter"].startswith("("), r["chapter"]))
     RESULTS_JSON.write_text(json.dumps(ordered, indent=1) + "\n")
     write_markdown(ordered)
     print(f"wrote {RESULTS_MD.relative_to(ROOT)} on {platform.node()}")

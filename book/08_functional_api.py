@@ -442,7 +442,7 @@ headline = {
     "metric": 'best test accuracy, functional / multi-path models',
     "value": float(results["test_accuracy"].max()),
     "dataset": cifar.describe(),
-    "report_best": 0.7153,
+    "report_best": report_model3,
 }
 headline
 

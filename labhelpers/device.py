@@ -265,3 +265,43 @@ def set_seed(seed: int = DEFAULT_SEED) -> None:
     np.random.seed(seed)
     keras.utils.set_random_seed(int(seed))
     _seed_in_force = int(seed)
+
+
+BENCHMARK_RESULTS = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "results.json")
+
+
+def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> dict:
+    """The figures of a full run of ``chapter``: this run's in full mode, else the last
+    full run the benchmark recorded.
+
+    ``this_run`` holds this run's figures, ``{table name: {row: {column: value}}}``; the
+    chapter also hands it to the benchmark as ``headline["figures"]``. In quick mode they
+    are read from ``benchmarks/results.json`` (written by ``python benchmarks/run.py
+    <chapter>``) and the date, machine and versions of that run are printed. Returns one
+    ``pandas.DataFrame`` per table.
+    """
+    import json
+
+    import pandas as pd
+
+    figures = this_run
+    if not is_quick():
+        print("A full run: these are this run's figures.")
+    elif not os.path.isfile(results):
+        raise FileNotFoundError(f"{results} not found: the full-run figures come with the "
+                                "book's source; run `python benchmarks/run.py` to record them")
+    else:
+        with open(results) as file:
+            rows = {row.get("chapter"): row for row in json.load(file)}
+        row = rows.get(chapter) or {}
+        if not row.get("figures"):
+            raise LookupError(f"{results} holds no full-run figures of {chapter!r}: run "
+                              f"`python benchmarks/run.py {chapter}` to record them")
+        load = f", load average {row['load_15min']}" if "load_15min" in row else ""
+        print(f"Full run of {row['date']} on {row.get('machine', row['device'])} "
+              f"({row['versions']}), {row['wall_s'] / 60:.1f} minutes for the whole chapter"
+              f"{load}; data: {row['dataset']}.")
+        print("Quick mode: these are the full run's figures, not this run's.")
+        figures = row["figures"]
+    return {name: pd.DataFrame.from_dict(table, orient="index")
+            for name, table in figures.items()}
