@@ -219,8 +219,8 @@ def _read_mnist_npz(path: Path, check_hash: bool = True):
             raise ValueError("a single .npy array, not an .npz archive")
         with arrays:
             return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
-    except (OSError, ValueError, KeyError, EOFError, zlib.error) as error:
-        raise _corrupt(path, str(error)) from error
+    except Exception as error:  # damaged zip or .npy headers raise a dozen kinds of errors
+        raise _corrupt(path, f"{type(error).__name__}: {error}") from error
 
 
 class _CifarUnpickler(pickle.Unpickler):

