@@ -350,6 +350,10 @@ def _atomic_file(destination: Path):
         partial.unlink(missing_ok=True)
 
 
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes:,} bytes"
+
+
 def download_deadline() -> float:
     """Seconds a whole download may take: ``$LAB_DOWNLOAD_DEADLINE``, default 1800."""
     value = os.environ.get(DEADLINE_ENV, "").strip()
@@ -384,10 +388,10 @@ def download(url: str, destination: Path, sha256: str | None = None) -> Path:
                         raise TimeoutError("deadline")
                     if total and done * 10 // total > shown:
                         shown = min(10, done * 10 // total)
-                        print(f"{Path(destination).name}: {10 * shown} % of "
-                              f"{total / 1e6:.1f} MB", flush=True)
+                        print(f"{Path(destination).name}: {10 * shown} % of {_size(total)}",
+                              flush=True)
         except TimeoutError as error:  # our deadline, or a read that waited too long
-            arrived = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done:,} bytes"
+            arrived = f"{_size(done)} of {_size(total)}" if total else _size(done)
             waited = time.monotonic() - started
             why = (f"did not finish within {deadline:g} s" if waited >= deadline else
                    f"stalled: nothing arrived for {min(READ_TIMEOUT_S, deadline):g} s")
@@ -759,7 +763,7 @@ def load_dataset(
         print(
             f"STAND-IN DATA: {spec['title']} was not found offline, so quick mode uses "
             f"{source}. Accuracies here say nothing about {spec['title']}. "
-            f"Why: {'; '.join(problems) or 'no file and no network'}. "
+            f"Why: {'; '.join(p.rstrip('.') for p in problems) or 'no file and no network'}. "
             f"To get the real data: {how_to_get(name)}."
         )
     else:
