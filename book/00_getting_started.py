@@ -311,3 +311,6 @@ assert exercises.check(solution, model.count_params(), what="the number of param
 # 3. About 80 % on the full Fashion-MNIST, although it has 60,000 training images where the
 #    offline MNIST has 8,000: Fashion-MNIST is harder; chapter 6 needs a CNN to pass 90 %.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist, fashion)

@@ -742,3 +742,6 @@ print(f"The Adam model on the test images: Keras reports a loss of {keras_loss:.
       f"sigmoid cross-entropy of its logits is {sigmoid_loss:.4f}, and 001's formula on "
       f"its softmax probabilities gives {formula_001:.4f}.")
 assert np.isclose(keras_loss, sigmoid_loss, rtol=1e-3), "Keras should use the sigmoids"
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

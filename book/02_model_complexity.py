@@ -696,3 +696,6 @@ headline
 #    sawtooth has $2^{20} = 1{,}048{,}576$ pieces: a shallow network needs about a million
 #    units (3.1 million parameters), the deep one 121 parameters.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

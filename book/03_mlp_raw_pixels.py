@@ -522,3 +522,6 @@ headline
 #    shifted digit activates the "wrong" weights. HOG features (chapter 4) and convolutions
 #    (chapter 5) are much less sensitive to such shifts.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

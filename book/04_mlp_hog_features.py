@@ -591,3 +591,6 @@ headline
 # 3. Usually by a little (a few tenths of a percent): the two descriptions make different
 #    mistakes, so together they fix some of each other's.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

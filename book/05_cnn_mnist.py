@@ -554,3 +554,6 @@ headline
 #    (12,544 + 1) × 25 = 313,625 parameters: 317,465 in all, 42 times more, and each epoch
 #    is much slower because the later convolutions run on 28 × 28 maps.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

@@ -690,3 +690,6 @@ exercises.check_function(
 # noisy; this is why batch normalisation works badly with very small batches.
 #
 # </details>
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(cifar)

@@ -597,3 +597,6 @@ exercises.check(
 # them, as in ResNet). The skip connection adds no parameter.
 #
 # </details>
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(cifar)

@@ -595,3 +595,6 @@ exercises.check_function(
 # network the same two versions every epoch, instead of a fresh draw each time.
 #
 # </details>
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(cifar)

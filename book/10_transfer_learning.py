@@ -610,3 +610,6 @@ headline
 #    usually loses accuracy: large steps wreck the pretrained features before the head
 #    and the top layers can agree again. 1e-5 improves slowly and steadily.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(cifar, fashion)

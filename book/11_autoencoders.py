@@ -614,3 +614,6 @@ headline
 #    datasets can give the same accuracy; the same accuracy does not make them the same
 #    dataset.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(dataset)

@@ -624,3 +624,6 @@ headline
 #    parameters, the model over-fits the 5,000 training images and loses several points,
 #    because the position of the shape matters again.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run()

@@ -743,3 +743,6 @@ headline
 #    loss applies a second softmax, is squashed into [1.46, 2.46] as in plain PyTorch, and
 #    training suffers the same.
 # ```
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+device.about_this_run(mnist)

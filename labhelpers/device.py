@@ -237,6 +237,7 @@ def about_this_run(*datasets) -> None:
     """Print what this run of a chapter used: the data really loaded (real or stand-in),
     quick or full mode, the device, the fingerprint and the chapter's wall time so far
     (from ``summary()`` in its Setup). Pass the ``data.load_*`` results the chapter used."""
+    print("About this run")
     for dataset in datasets:
         if not hasattr(dataset, "describe"):
             raise TypeError(f"pass what data.load_* returned, got {type(dataset).__name__}")

@@ -129,3 +129,13 @@ def test_chapter_has_the_books_shape(notebook):
         f"{notebook.name}: the landmarks are out of order: "
         + ", ".join(f"{name} in cell {index}" for name, index in found)
     )
+    last = chapter.cells[-1]
+    assert (
+        last.cell_type == "code"
+        and last.source.startswith("device.about_this_run(")
+        and "hide-input" in last.metadata.get("tags", [])
+        and last.metadata.get("jupyter", {}).get("source_hidden")
+    ), (
+        f"{notebook.name}: the last cell is the folded 'About this run' cell, "
+        '# %% tags=["hide-input"] jupyter={"source_hidden": true} with device.about_this_run(...)'
+    )
