@@ -611,5 +611,136 @@ headline
 #    and the top layers can agree again. 1e-5 improves slowly and steadily.
 # ```
 
+# %% [markdown]
+# ### Exercise 10.4: freeze the backbone, add a head
+#
+# Part A's recipe on a small stand-in (no download): `stand_in_backbone()` below plays the
+# pretrained network, and ends with a pooled vector of 16 features. Write
+# `transfer_model(backbone, n_classes)`: freeze the backbone, then build a model that runs
+# it with `training=False` and puts a new `Dense(n_classes, activation="softmax")` head on
+# top. The check counts the trainable and non-trainable parameters: only the head may
+# learn; everything in the backbone, batch normalisation's statistics included, stays fixed.
+
+# %% tags=["exercise"]
+def transfer_model(backbone, n_classes):
+    """A keras.Model: the frozen backbone, then a new softmax layer of n_classes units."""
+    ...  # your code here
+
+
+def stand_in_backbone():
+    """A small 'pretrained' network: 16 x 16 x 3 image -> 16 features."""
+    return keras.Sequential([
+        keras.Input(shape=(16, 16, 3)),
+        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+    ], name="backbone")
+
+
+def parameter_counts(model):
+    """(trainable, non-trainable, output shape), or None for a model not built yet."""
+    if model is None:
+        return None
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return trainable, model.count_params() - trainable, tuple(model.output.shape[1:])
+
+
+stand_in = stand_in_backbone()
+exercises.check(
+    parameter_counts(transfer_model(stand_in, 5)),
+    (16 * 5 + 5, stand_in.count_params(), (5,)),
+    what="your model (trainable parameters, frozen parameters, output shape)",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def transfer_model(backbone, n_classes):
+#     """A keras.Model: the frozen backbone, then a new softmax layer of n_classes units."""
+#     backbone.trainable = False
+#     image = keras.Input(shape=backbone.input_shape[1:])
+#     features = backbone(image, training=False)  # batch normalisation in inference mode
+#     return keras.Model(image, keras.layers.Dense(n_classes, activation="softmax")(features))
+# ```
+#
+# `trainable = False` on the backbone freezes all its layers at once. `training=False`
+# matters later: when you unfreeze layers to fine-tune, batch normalisation keeps using
+# its pretrained statistics instead of those of your small batches.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 10.5: unfreeze the top layers
+#
+# Fine-tuning unfreezes only the last layers of the backbone. Write
+# `unfreeze_top_layers(backbone, n)`: make the last `n` layers of `backbone` trainable
+# and all the others frozen, but keep every `BatchNormalization` layer frozen; return the
+# backbone. The check starts each time from a backbone frozen as a whole (as after
+# exercise 10.4) and compares the number of trainable parameters, for n = 0 to 6, with
+# the chapter's `transfer.unfreeze_top`.
+
+# %% tags=["exercise"]
+def unfreeze_top_layers(backbone, n):
+    """Make the last n layers of backbone trainable, except batch normalisation; return it."""
+    ...  # your code here
+
+
+def stand_in_backbone():
+    """A small 'pretrained' network: 16 x 16 x 3 image -> 16 features, frozen as a whole."""
+    backbone = keras.Sequential([
+        keras.Input(shape=(16, 16, 3)),
+        keras.layers.Conv2D(8, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+    ], name="backbone")
+    backbone.trainable = False
+    return backbone
+
+
+def trainable_parameters(backbone):
+    return None if backbone is None else sum(int(np.prod(w.shape)) for w in backbone.trainable_weights)
+
+
+def reference(n):
+    backbone = stand_in_backbone()
+    transfer.unfreeze_top(backbone, n)
+    return trainable_parameters(backbone)
+
+
+mine = trainable_parameters(unfreeze_top_layers(stand_in_backbone(), 1))
+exercises.check(
+    None if mine is None else [trainable_parameters(unfreeze_top_layers(stand_in_backbone(), n))
+                               for n in range(7)],
+    [reference(n) for n in range(7)],
+    what="the trainable parameters for n = 0 to 6",
+    hint="a layer inside a frozen model stays frozen: set backbone.trainable = True first.",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def unfreeze_top_layers(backbone, n):
+#     """Make the last n layers of backbone trainable, except batch normalisation; return it."""
+#     backbone.trainable = True  # otherwise the model hides its layers' weights
+#     first = len(backbone.layers) - n
+#     for index, layer in enumerate(backbone.layers):
+#         is_batchnorm = isinstance(layer, keras.layers.BatchNormalization)
+#         layer.trainable = index >= first and not is_batchnorm
+#     return backbone
+# ```
+#
+# Recompile the model after changing `trainable`: Keras reads it when compiling. With
+# n = 1 nothing is trainable: the last layer, the pooling, has no weights.
+#
+# </details>
+
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(cifar, fashion)
