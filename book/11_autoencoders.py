@@ -615,5 +615,120 @@ headline
 #    dataset.
 # ```
 
+# %% [markdown]
+# ### Exercise 11.4: the noise function
+#
+# Write `add_gaussian_noise(images, level, seed)`: add to every pixel Gaussian noise of
+# standard deviation `level`, drawn with `np.random.default_rng(seed).normal(0.0, level,
+# size=images.shape)`, then clip the result back to [0, 1] (the range of the decoder's
+# sigmoid, and of the clean targets), and return float32 values. The input must stay
+# untouched. The check compares with the chapter's `evaluate.add_noise`, on images with
+# black and white pixels, where the clipping matters.
+
+# %% tags=["exercise"]
+def add_gaussian_noise(images, level, seed):
+    """Images in [0, 1] -> a float32 copy with Gaussian noise of std `level`, clipped to [0, 1]."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+noise_inputs = [(rng.uniform(size=(2, 6, 6)).astype("float32"), 0.3, 1),
+                (rng.integers(0, 2, size=(3, 5, 5, 1)).astype("float32"), 0.5, 2),
+                (np.full((4, 4), 0.5, dtype="float32"), 0.0, 3)]
+exercises.check_function(
+    add_gaussian_noise,
+    reference=lambda images, level, seed: evaluate.add_noise(images, level, seed=seed),
+    inputs=noise_inputs,
+    what="your noisy images",
+    atol=1e-6,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def add_gaussian_noise(images, level, seed):
+#     """Images in [0, 1] -> a float32 copy with Gaussian noise of std `level`, clipped to [0, 1]."""
+#     noise = np.random.default_rng(seed).normal(0.0, level, size=images.shape)
+#     return np.clip(images + noise, 0.0, 1.0).astype(np.float32)
+# ```
+#
+# The clipping changes the noise: a black pixel can only get brighter, so on a dark
+# background the noisy image is brighter on average than the clean one (by about
+# `level / sqrt(2 π)`, 0.12 at level 0.3). A denoiser learns to undo that bias too.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 11.5: a tiny denoiser that beats its input
+#
+# Write `build_denoiser()`: a small convolutional model (not compiled) that maps a
+# 16 × 16 × 1 noisy image to a 16 × 16 × 1 image in [0, 1]. The check draws squares on a
+# grey background, adds noise of level 0.3, trains your model for 30 steps on one batch of
+# 32 images (Adam, MSE), and measures the error on 32 **other** images. Doing nothing
+# (returning the noisy image) is the baseline; your denoiser must at least halve its
+# error. Try first a single `Conv2D(1, 1, activation="sigmoid")`: why can it not?
+
+# %% tags=["exercise"]
+def build_denoiser():
+    """An uncompiled keras model: (16, 16, 1) noisy image -> (16, 16, 1) image in [0, 1]."""
+    ...  # your code here
+
+
+def squares(n, seed):
+    """n images 16 x 16 x 1: a bright square (0.8) on a grey background (0.2)."""
+    rng = np.random.default_rng(seed)
+    images = np.full((n, 16, 16, 1), 0.2, dtype="float32")
+    for image in images:
+        row, col, side = rng.integers(0, 8), rng.integers(0, 8), rng.integers(5, 9)
+        image[row:row + side, col:col + side] = 0.8
+    return images
+
+
+def error_ratio(build):
+    """The denoiser's error on new images divided by the noisy input's, or None."""
+    keras.utils.set_random_seed(0)
+    model = build()
+    if model is None:
+        return None
+    clean, clean_new = squares(32, 0), squares(32, 1)
+    noisy, noisy_new = evaluate.add_noise(clean, 0.3, seed=2), evaluate.add_noise(clean_new, 0.3, seed=3)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    for _ in range(30):
+        model.train_on_batch(noisy, clean)
+    denoised = model.predict(noisy_new, verbose=0)
+    ratio = np.mean((denoised - clean_new) ** 2) / np.mean((noisy_new - clean_new) ** 2)
+    print(f"error of the denoised images / error of the noisy ones: {ratio:.2f}")
+    return bool(ratio <= 0.5)
+
+
+exercises.check(
+    error_ratio(build_denoiser),
+    True,
+    what="'the denoiser at least halves the error of its noisy input'",
+    hint="a denoiser needs each pixel's neighbours: kernels larger than 1 x 1, 'same' padding, "
+         "a sigmoid output.",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def build_denoiser():
+#     """An uncompiled keras model: (16, 16, 1) noisy image -> (16, 16, 1) image in [0, 1]."""
+#     return keras.Sequential([
+#         keras.Input(shape=(16, 16, 1)),
+#         keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+#         keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid"),
+#     ])
+# ```
+#
+# Two 3 × 3 convolutions let each output pixel see its 5 × 5 neighbourhood: averaging
+# pixels that belong to the same region cancels most of the noise, and the network learns
+# not to average across a square's edge. A 1 × 1 convolution sees one noisy pixel and can
+# only rescale it: it barely beats doing nothing.
+#
+# </details>
+
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(dataset)
