@@ -625,5 +625,96 @@ headline
 #    because the position of the shape matters again.
 # ```
 
+# %% [markdown]
+# ### Exercise 12.4: the sorted-vertex target
+#
+# Write `sort_points(vertices)`: for each triangle of `vertices`, of shape (n, 3, 2) with
+# (x, y) per vertex, list its three vertices by increasing x, and by increasing y where two
+# x's are equal. Move whole points: each x keeps its own y. The check compares with the
+# chapter's `shapes.sort_vertices` on random triangles, and on triangles with a vertical
+# side (two equal x's), where sorting by x alone is not enough.
+
+# %% tags=["exercise"]
+def sort_points(vertices):
+    """(n, 3, 2) -> (n, 3, 2): each triangle's vertices by x, then by y on ties."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+random_triangles = rng.uniform(size=(6, 3, 2))
+vertical_sides = rng.integers(0, 4, size=(6, 3, 2)) / 4  # on a grid: many equal x's
+exercises.check_function(
+    sort_points,
+    reference=shapes.sort_vertices,
+    inputs=[random_triangles, vertical_sides],
+    what="your sorted vertices",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def sort_points(vertices):
+#     """(n, 3, 2) -> (n, 3, 2): each triangle's vertices by x, then by y on ties."""
+#     order = np.lexsort((vertices[..., 1], vertices[..., 0]), axis=-1)  # last key first
+#     return np.take_along_axis(vertices, order[..., None], axis=1)
+# ```
+#
+# `np.lexsort` sorts by its **last** key, then by the one before on ties. `np.sort(vertices,
+# axis=1)` would sort the x's and the y's separately and describe another triangle.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 12.5: the error of a triangle, whatever the order
+#
+# Sorting is one fix; the other is an error that does not care about the order. Write
+# `matched_distance(predicted, true)`: for each of the n triangles, the mean distance
+# between paired vertices (in image units), for the best of the 3! = 6 ways to pair the
+# predicted vertices with the true ones. Both arrays have shape (n, 3, 2); the result has
+# shape (n,). `itertools.permutations(range(3))` lists the six orders. The check compares
+# with `shapes.vertex_distance(..., match_order=True)`, which gives pixels,
+# divided by the image's side.
+
+# %% tags=["exercise"]
+def matched_distance(predicted, true):
+    """(n, 3, 2), (n, 3, 2) -> (n,): the mean vertex distance in the best of the six orders."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(1)
+true_triangles = rng.uniform(size=(5, 3, 2))
+shuffled = np.stack([t[rng.permutation(3)] for t in true_triangles])
+exercises.check_function(
+    matched_distance,
+    reference=lambda predicted, true: shapes.vertex_distance(
+        predicted, true, match_order=True, size=shapes.IMAGE_SIZE) / shapes.IMAGE_SIZE,
+    inputs=[(shuffled, true_triangles),
+            (shuffled + rng.normal(0, 0.05, size=shuffled.shape), true_triangles),
+            (rng.uniform(size=(5, 3, 2)), true_triangles)],
+    what="your order-free distance",
+    atol=1e-9,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# import itertools
+#
+#
+# def matched_distance(predicted, true):
+#     """(n, 3, 2), (n, 3, 2) -> (n,): the mean vertex distance in the best of the six orders."""
+#     distances = [np.linalg.norm(predicted[:, list(order)] - true, axis=-1).mean(axis=1)
+#                  for order in itertools.permutations(range(3))]
+#     return np.min(distances, axis=0)
+# ```
+#
+# The first input is each true triangle with its vertices shuffled: the distance is 0,
+# while the plain, vertex-by-vertex distance is not. A loss built this way (the minimum
+# of the six MSEs) is what exercise 2 above asks for.
+#
+# </details>
+
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run()
