@@ -210,10 +210,16 @@ def worst_classified(
     """The ``k`` samples whose true class got the lowest predicted probability.
 
     Returns a table indexed by sample position with the true class, the predicted class and
-    ``p_true``, the probability the model gave the true class, lowest first.
+    ``p_true``, the probability the model gave the true class, lowest first. Scores with a
+    value outside [0, 1] are logits (a model without softmax): a softmax turns them into
+    probabilities first, so that a sample's rank does not depend on the other classes' scale.
     """
     probabilities = np.asarray(probabilities)
     check_probabilities(probabilities, "probabilities")
+    probabilities = probabilities.astype(np.float64)
+    if probabilities.min() < 0 or probabilities.max() > 1:
+        shifted = np.exp(probabilities - probabilities.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
     true = as_labels(y_true, "y_true")
     if len(true) != len(probabilities):
         raise ValueError(

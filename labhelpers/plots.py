@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -73,9 +74,15 @@ def training_curves(
             epochs = np.arange(1, len(history[metric]) + 1)
             prefix = f"{label} " if label else ""
             axis.plot(epochs, history[metric], "-", color=colour, label=f"{prefix}train")
-            if f"val_{metric}" in history:
-                axis.plot(epochs, history[f"val_{metric}"], "--", color=colour,
-                          label=f"{prefix}validation")
+            validation = history.get(f"val_{metric}")
+            if validation is not None and len(validation):
+                if len(validation) > len(epochs):
+                    raise ValueError(f"val_{metric} has {len(validation)} values for "
+                                     f"{len(epochs)} epochs")
+                every = len(epochs) // len(validation)  # fit(validation_freq=every)
+                axis.plot(np.arange(1, len(validation) + 1) * every, validation, "o--" if
+                          every > 1 else "--", color=colour, label=f"{prefix}validation"
+                          + (f" (every {every} epochs)" if every > 1 else ""))
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
@@ -132,6 +139,13 @@ def _as_images(images) -> np.ndarray:
     array = array.astype(np.float32)
     if not np.all(np.isfinite(array)):
         raise ValueError("images contains NaN or infinite values")
+    if array.min() < 0:
+        if array.min() < -1 or array.max() > 1:
+            raise ValueError(f"images hold values from {array.min():.3g} to {array.max():.3g}: "
+                             "scale the pixels to [0, 1], [0, 255] or [-1, 1] first")
+        warnings.warn("images hold negative values: drawn as pixels in [-1, 1] (-1 black, "
+                      "1 white)", stacklevel=3)
+        return (array + 1) / 2
     if array.max() > 1.5:  # 0-255 pixels
         array = array / 255.0
     return array
@@ -183,6 +197,7 @@ def image_grid(
         if values is not None and len(values) != n:
             raise ValueError(f"{argument} has {len(values)} entries for {n} images")
     colours = ["black"] * n
+    titles = None if titles is None else [str(title) for title in titles]
     if titles is None and (labels is not None or predictions is not None):
         titles, colours = _label_titles(labels, predictions, class_names)
     ncols = max(1, min(ncols, n))

@@ -162,3 +162,12 @@ def test_properties_of_worst_classified(probabilities, k):
     assert table["p_true"].is_monotonic_increasing
     p_true = probabilities[np.arange(len(y_true)), y_true]
     assert table["p_true"].iloc[0] == p_true.min()
+
+
+def test_worst_classified_ranks_logits_by_their_softmax_probability():
+    # sample 0: true-class logit 2 but another class at 10 (p_true tiny); sample 1: true-class
+    # logit 1 and the others at -5 (p_true near 1). Ranking raw logits would put sample 1 first.
+    logits = np.array([[2.0, 10.0, 0.0], [1.0, -5.0, -5.0]])
+    table = evaluate.worst_classified(logits, [0, 0], k=2)
+    assert table.index.tolist() == [0, 1]
+    assert table["p_true"].iloc[0] < 0.001 and table["p_true"].iloc[1] > 0.99

@@ -143,3 +143,26 @@ def test_figures_render_to_png(tmp_path):
     fig.savefig(path)
     pixels = plt.imread(path)
     assert pixels.std() > 0.05
+
+
+def test_training_curves_validation_every_second_epoch():
+    history = {"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [0.9, 0.7]}  # validation_freq=2
+    (axis,) = plots.training_curves(history, metrics="loss")
+    _, validation = axis.get_lines()
+    np.testing.assert_array_equal(validation.get_xdata(), [2, 4])
+    assert "every 2 epochs" in validation.get_label()
+
+
+def test_image_grid_takes_titles_as_an_array():
+    ax = plots.image_grid(np.zeros((2, 8, 8)), titles=np.array(["a", "b"]))
+    assert [text.get_text() for text in ax.texts] == ["a", "b"]
+
+
+def test_image_grid_draws_minus_one_to_one_pixels_and_says_so():
+    images = np.stack([np.full((8, 8), -1.0), np.full((8, 8), 1.0)])
+    with pytest.warns(UserWarning, match=r"\[-1, 1\]"):
+        ax = plots.image_grid(images, ncols=2)
+    canvas = ax.images[0].get_array()
+    assert canvas.min() == 0 and canvas[4:8, 12:16].min() == 1  # -1 black, 1 white
+    with pytest.raises(ValueError, match="scale the pixels"):
+        plots.image_grid(images * 3)
