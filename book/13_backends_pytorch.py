@@ -744,5 +744,161 @@ headline
 #    training suffers the same.
 # ```
 
+# %% [markdown]
+# ### Exercise 13.4: cross-entropy from logits
+#
+# `torch.nn.CrossEntropyLoss` and Keras's `SparseCategoricalCrossentropy(from_logits=True)`
+# take raw scores (logits) and integer labels, apply the softmax themselves, and return the
+# mean over the batch of `-log(softmax(logits)[label])`. Write it in NumPy for `logits` of
+# shape (n, k) and `labels` of shape (n,). The last input has logits of ±1000, as an
+# over-confident network can produce: `np.exp(1000)` is infinite, so compute
+# `log(sum(exp(z)))` after subtracting each row's maximum (the log-sum-exp trick).
+
+# %% tags=["exercise"]
+import keras
+
+
+def cross_entropy_from_logits(logits, labels):
+    """(n, k) logits, (n,) integer labels -> the mean cross-entropy, a float."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+logit_inputs = [
+    (rng.normal(size=(8, 10)).astype("float32"), rng.integers(0, 10, size=8)),
+    (rng.normal(0, 5, size=(16, 3)).astype("float32"), rng.integers(0, 3, size=16)),
+    (np.array([[1000.0, -1000.0, 0.0], [0.0, 1000.0, 999.0]], dtype="float32"), np.array([0, 2])),
+]
+exercises.check_function(
+    cross_entropy_from_logits,
+    reference=lambda logits, labels: float(
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)),
+    inputs=logit_inputs,
+    what="your cross-entropy",
+    rtol=1e-5,
+    atol=1e-6,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def cross_entropy_from_logits(logits, labels):
+#     """(n, k) logits, (n,) integer labels -> the mean cross-entropy, a float."""
+#     z = logits - logits.max(axis=1, keepdims=True)  # the largest logit becomes 0: no overflow
+#     log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+#     return float(-log_softmax[np.arange(len(labels)), labels].mean())
+# ```
+#
+# Subtracting a constant from a row does not change its softmax, and after it the largest
+# term of the sum is `exp(0) = 1`, so the log is finite. This is why the losses want
+# logits: from probabilities already rounded to 0, the log would be infinite.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 13.5: how far a second softmax squashes the loss
+#
+# The broken network above feeds probabilities, which lie in [0, 1] and sum to 1, to a
+# loss that applies the softmax again. Whatever the network outputs, the loss then stays
+# between two bounds. Write `second_softmax_bounds(k)`, which returns `(lowest, highest)`
+# for k classes: the loss of the most confident right answer (probability 1 on the
+# label) and of the most confident wrong one (probability 1 on another class). "Your
+# turn" found the floor for k = 10; now find both bounds for any k, from the formula of
+# exercise 13.4. The check feeds such one-hot outputs to Keras's loss with
+# `from_logits=True`.
+
+# %% tags=["exercise"]
+import keras
+
+
+def second_softmax_bounds(k):
+    """(lowest, highest) cross-entropy when k-class probabilities are taken as logits."""
+    ...  # your code here
+
+
+exercises.check_function(
+    second_softmax_bounds,
+    reference=lambda k: tuple(
+        float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+            np.array([label]), np.eye(k, dtype="float32")[:1]))
+        for label in (0, 1)
+    ),
+    inputs=[2, 10, 100],
+    what="your bounds",
+    rtol=1e-5,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def second_softmax_bounds(k):
+#     """(lowest, highest) cross-entropy when k-class probabilities are taken as logits."""
+#     # The loss is -p[label] + log(sum_j exp(p[j])); with one p equal to 1 and the others 0,
+#     # the sum is e + (k - 1).
+#     total = np.log(np.e + k - 1)
+#     return total - 1.0, total
+# ```
+#
+# For 10 classes the loss lives in [1.46, 2.46]: a perfect answer still costs 1.46, and
+# a confidently wrong one costs only one unit more. The gradients are as squashed as the
+# loss, which is why the broken PyTorch network learns so slowly.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 13.6: an output that fits its loss
+#
+# Write `build_classifier(from_logits)`: a Keras model for 16 input features, `Dense(32,
+# activation="relu")` then a `Dense(10)` output, compiled with Adam and
+# `keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)`. Its output must
+# fit the loss in both cases: logits (no activation) when the loss applies the softmax
+# itself, probabilities when it does not. The check builds both versions and asks
+# `exercises.check_output_activation`, which catches this chapter's mistake (a softmax
+# before a loss that expects logits) and its opposite.
+
+# %% tags=["exercise"]
+import keras
+
+
+def build_classifier(from_logits):
+    """A compiled keras model: 16 features -> 10 outputs that fit the loss's from_logits."""
+    ...  # your code here
+
+
+models = [build_classifier(flag) for flag in (True, False)]
+if models[0] is None:
+    verdict = exercises.check(None, True, what="the two compiled models")
+else:
+    verdict = exercises.check(
+        [bool(model.loss.get_config()["from_logits"]) for model in models], [True, False],
+        what="the losses' from_logits",
+    ) and exercises.check_output_activation(models[0]) and exercises.check_output_activation(models[1])
+verdict
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def build_classifier(from_logits):
+#     """A compiled keras model: 16 features -> 10 outputs that fit the loss's from_logits."""
+#     model = keras.Sequential([
+#         keras.Input(shape=(16,)),
+#         keras.layers.Dense(32, activation="relu"),
+#         keras.layers.Dense(10, activation=None if from_logits else "softmax"),
+#     ])
+#     model.compile(optimizer="adam",
+#                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+#     return model
+# ```
+#
+# Both versions learn the same thing; the logits version is the safer one (the loss
+# computes the log of the softmax in one stable step, exercise 13.4), and it is what
+# PyTorch's `CrossEntropyLoss` always expects. With logits, apply `keras.ops.softmax` to
+# the predictions when you want probabilities.
+#
+# </details>
+
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)

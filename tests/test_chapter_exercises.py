@@ -156,7 +156,6 @@ STILL_MISSING = {
     "04_mlp_hog_features",
     "05_cnn_mnist",
     "06_fashion_mnist",
-    "13_backends_pytorch",
 }
 
 
