@@ -266,21 +266,31 @@ plt.show()
 # of a `Dense` layer has one weight per input and one bias. Replace `None` by your number,
 # run the cell, and read the verdict. (Chapter 2 is all about this count.)
 
-# %%
+# %% tags=["exercise"]
 my_parameter_count = None  # your answer, e.g. 1234
+tiny = keras.Sequential(  # the tiny network again, so that this cell stands alone
+    [
+        keras.Input(shape=(28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
 exercises.check(
     my_parameter_count,
-    model.count_params(),
+    tiny.count_params(),
     what="the number of parameters",
     hint="784 inputs × 32 units + 32 biases, then the output layer the same way.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = (784 * 32 + 32) + (32 * 10 + 10)
-assert exercises.check(solution, model.count_params(), what="the number of parameters")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_parameter_count = (784 * 32 + 32) + (32 * 10 + 10)
+# ```
+#
+# </details>
 
 # %% [markdown]
 # ## Summary
@@ -311,6 +321,91 @@ assert exercises.check(solution, model.count_params(), what="the number of param
 # 3. About 80 % on the full Fashion-MNIST, although it has 60,000 training images where the
 #    offline MNIST has 8,000: Fashion-MNIST is harder; chapter 6 needs a CNN to pass 90 %.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 0.1: softmax in NumPy
+#
+# The tiny network's last layer turns 10 scores (logits) into 10 probabilities with
+# softmax: `exp(z_i) / sum_j exp(z_j)`, row by row. Write it in NumPy for an array of shape
+# `(n, 10)`. Subtract each row's maximum first: `exp(1000)` overflows, but softmax does not
+# change when the same number is taken from every score of a row. The check compares yours
+# with `keras.ops.softmax` on three batches, one with scores near 1000.
+
+# %% tags=["exercise"]
+def softmax(logits):
+    """logits (n, k) -> probabilities (n, k), each row summing to 1."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(0)
+exercises.check_function(
+    softmax,
+    reference=lambda logits: keras.ops.softmax(logits, axis=-1),
+    inputs=[rng.normal(size=(4, 10)), 5 * rng.normal(size=(2, 10)), 1000 + rng.normal(size=(3, 10))],
+    what="your softmax",
+    atol=1e-6,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def softmax(logits):
+#     shifted = logits - logits.max(axis=1, keepdims=True)
+#     e = np.exp(shifted)
+#     return e / e.sum(axis=1, keepdims=True)
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 0.2: one prediction by hand
+#
+# A prediction is nothing but arithmetic on the weights. `model.get_weights()` returns
+# `[W1, b1, W2, b2]`: `W1` is `(784, 32)`, `b1` is `(32,)`, `W2` is `(32, 10)`, `b2` is
+# `(10,)`. Write the forward pass of the tiny network in NumPy: flatten each 28 × 28 image
+# to 784 values, apply the hidden layer and ReLU (`max(0, x)`), then the output layer and
+# softmax. The check compares your probabilities with the network's own on three images.
+
+# %% tags=["exercise"]
+def predict_by_hand(weights, images):
+    """weights [W1, b1, W2, b2], images (n, 28, 28) -> probabilities (n, 10)."""
+    ...  # your code here
+
+
+keras.utils.set_random_seed(0)
+tiny = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
+images = np.random.default_rng(0).random((3, 28, 28), dtype="float32")
+exercises.check_function(
+    predict_by_hand,
+    reference=lambda weights, images: tiny(images),
+    inputs=[(tiny.get_weights(), images)],
+    what="your forward pass",
+    atol=1e-5,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def predict_by_hand(weights, images):
+#     w1, b1, w2, b2 = weights
+#     hidden = np.maximum(0, images.reshape(len(images), -1) @ w1 + b1)
+#     scores = hidden @ w2 + b2
+#     e = np.exp(scores - scores.max(axis=1, keepdims=True))
+#     return e / e.sum(axis=1, keepdims=True)
+# ```
+#
+# </details>
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist, fashion)

@@ -618,9 +618,12 @@ print(type(sgd).__name__, type(adam).__name__, "created with Keras", keras.__ver
 # first step (give a positive number)? Work it out from the update rule with pencil and
 # paper, then check.
 
-# %%
-keras_first_step = optimizer_path(keras.optimizers.RMSprop(learning_rate=0.01), [10.0], [[4.0]])
-expected_step = float(10.0 - keras_first_step[-1][0])  # Keras' step from 10 with gradient 4
+# %% tags=["exercise"]
+weight = keras.Variable(np.array([10.0], dtype="float32"))  # Keras' first step from 10, gradient 4
+keras.optimizers.RMSprop(learning_rate=0.01).apply_gradients(
+    [(keras.ops.convert_to_tensor([4.0]), weight)]
+)
+expected_step = float(10.0 - keras.ops.convert_to_numpy(weight)[0])
 
 my_first_step = None  # your answer, e.g. 0.005
 exercises.check(
@@ -632,12 +635,13 @@ exercises.check(
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = 0.01 / np.sqrt(1 - 0.9)  # ≈ 0.0316, for any gradient g ≠ 0
-assert exercises.check(solution, expected_step, what="the size of RMSprop's first step",
-                       rtol=1e-4)
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_first_step = 0.01 / np.sqrt(1 - 0.9)  # ≈ 0.0316, for any gradient g ≠ 0
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
@@ -705,6 +709,98 @@ headline
 #    probabilities. The hidden cell below runs the exercise with this run's data and
 #    prints the numbers.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 1.1: RMSprop in NumPy
+#
+# Write RMSprop's update for a vector of weights, several steps in a row. With a moving
+# average `v` of the squared gradient (it starts at 0), each step does
+# `v = rho * v + (1 - rho) * g**2`, then `w = w - learning_rate * g / sqrt(v + epsilon)`.
+# Use `learning_rate=0.01`, `rho=0.9`, `epsilon=1e-7` (Keras' defaults but the rate). Return
+# the weights after every step, an array of shape `(steps, n)`. The check feeds the same
+# gradients to `keras.optimizers.RMSprop`.
+
+# %% tags=["exercise"]
+def rmsprop_path(w, gradients, learning_rate=0.01, rho=0.9, epsilon=1e-7):
+    """w (n,) start, gradients (steps, n) -> weights after each step (steps, n)."""
+    ...  # your code here
+
+
+def keras_rmsprop_path(w, gradients):
+    weight = keras.Variable(w.astype("float32"))
+    optimizer = keras.optimizers.RMSprop(learning_rate=0.01)
+    path = []
+    for g in gradients:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g, "float32"), weight)])
+        path.append(keras.ops.convert_to_numpy(weight).copy())
+    return np.array(path)
+
+
+rng = np.random.default_rng(1)
+exercises.check_function(
+    rmsprop_path,
+    reference=keras_rmsprop_path,
+    inputs=[(np.array([10.0, -3.0]), rng.normal(size=(5, 2))), (rng.normal(size=4), rng.normal(size=(8, 4)))],
+    what="your RMSprop",
+    atol=1e-5,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def rmsprop_path(w, gradients, learning_rate=0.01, rho=0.9, epsilon=1e-7):
+#     w, v, path = w.astype(float), np.zeros_like(w, dtype=float), []
+#     for g in gradients:
+#         v = rho * v + (1 - rho) * g**2
+#         w = w - learning_rate * g / np.sqrt(v + epsilon)
+#         path.append(w)
+#     return np.array(path)
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 1.2: categorical cross-entropy in NumPy
+#
+# The loss the chapter's networks minimise: for one example with one-hot label `y` and
+# predicted probabilities `p`, it is `-sum_i y_i log(p_i)`, minus the log of the probability
+# given to the right class. Write it for a batch: `y_true` and `p` of shape `(n, k)`, one loss
+# per example, shape `(n,)`. Clip `p` to `[1e-7, 1 - 1e-7]` first, as Keras does, so that a
+# probability of 0 gives a large loss instead of infinity. The check compares yours with
+# `keras.losses.categorical_crossentropy`.
+
+# %% tags=["exercise"]
+def cross_entropy(y_true, p):
+    """y_true (n, k) one-hot, p (n, k) probabilities -> losses (n,)."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(2)
+labels = rng.integers(0, 4, size=6)
+y_true = np.eye(4, dtype="float32")[labels]
+p = rng.dirichlet(np.ones(4), size=6).astype("float32")
+confident_and_wrong = np.array([[1.0, 0.0, 0.0]], "float32"), np.array([[0.0, 1.0, 0.0]], "float32")
+exercises.check_function(
+    cross_entropy,
+    reference=keras.losses.categorical_crossentropy,
+    inputs=[(y_true, p), confident_and_wrong],
+    what="your cross-entropy",
+    rtol=1e-4,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def cross_entropy(y_true, p):
+#     p = np.clip(p, 1e-7, 1 - 1e-7)
+#     return -(y_true * np.log(p)).sum(axis=1)
+# ```
+#
+# </details>
 
 # %% tags=["hide-cell"] jupyter={"source_hidden": true}
 # Exercise 3: the softmax classifier trained with binary_crossentropy on one-hot labels

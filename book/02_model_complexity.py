@@ -620,10 +620,10 @@ plt.show()
 # `MaxPooling2D(2)`, `Flatten`, `Dense(10)`. How many parameters does it have? Work out
 # the feature-map sizes first (26, then 13), then count.
 
-# %%
+# %% tags=["exercise"]
 your_turn_model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, (3, 3), activation="relu"),
-    layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax"),
+    keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(16, (3, 3), activation="relu"),
+    keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"),
 ])
 
 my_count = None  # your answer, e.g. 12345
@@ -635,12 +635,14 @@ exercises.check(
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-side = params.pool_output_length(params.conv_output_length(28, 3, padding="valid"), 2)  # 13
-solution = conv2d_params((3, 3), 1, 16) + dense_params(side * side * 16, 10)
-assert exercises.check(solution, your_turn_model.count_params(), what="the number of parameters")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# side = 13  # 28 - 3 + 1 = 26 after the convolution, 26 // 2 = 13 after pooling
+# my_count = (3 * 3 * 1 * 16 + 16) + (side * side * 16 * 10 + 10)
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
@@ -696,6 +698,85 @@ headline
 #    sawtooth has $2^{20} = 1{,}048{,}576$ pieces: a shallow network needs about a million
 #    units (3.1 million parameters), the deep one 121 parameters.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 2.1: the parameters of a whole MLP
+#
+# Put the chapter's Dense formula to work on a whole network. An MLP is given by its
+# widths: `[784, 300, 10]` means 784 inputs, a hidden layer of 300 units and 10 outputs.
+# Write `mlp_params(widths)`, the number of weights and biases of all its Dense layers. The
+# check builds each MLP in Keras and compares your count with `count_params()`.
+
+# %% tags=["exercise"]
+def mlp_params(widths):
+    """widths [n_inputs, units_1, ..., units_k] -> the parameters of the k Dense layers."""
+    ...  # your code here
+
+
+def keras_mlp_params(widths):
+    layers_ = [keras.Input(shape=(widths[0],))] + [keras.layers.Dense(units) for units in widths[1:]]
+    return keras.Sequential(layers_).count_params()
+
+
+exercises.check_function(
+    mlp_params,
+    reference=keras_mlp_params,
+    inputs=[[784, 300, 10], [784, 900, 10], [392, 100, 50, 10], [3, 1]],
+    what="your MLP count",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def mlp_params(widths):
+#     return sum((n_in + 1) * units for n_in, units in zip(widths[:-1], widths[1:]))
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 2.2: a cheaper convolution
+#
+# A `SeparableConv2D(filters, kernel_size)` splits a convolution in two: first one
+# `kh × kw` kernel per input channel (a *depthwise* step, no mixing of channels, no bias),
+# then a 1 × 1 convolution that mixes the `channels` maps into `filters` maps, with one bias
+# per filter. Write its parameter count; the check compares it with Keras' layer, and the
+# solution compares it with `Conv2D`'s.
+
+# %% tags=["exercise"]
+def separable_conv2d_params(kernel_size, channels, filters):
+    """kernel_size (kh, kw), channels in, filters out -> the parameters of SeparableConv2D."""
+    ...  # your code here
+
+
+def keras_separable_params(kernel_size, channels, filters):
+    layer = keras.layers.SeparableConv2D(filters, kernel_size)
+    return keras.Sequential([keras.Input(shape=(16, 16, channels)), layer]).count_params()
+
+
+exercises.check_function(
+    separable_conv2d_params,
+    reference=keras_separable_params,
+    inputs=[((3, 3), 1, 16), ((5, 5), 9, 9), ((3, 3), 16, 32), ((3, 3), 64, 128)],
+    what="your SeparableConv2D count",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def separable_conv2d_params(kernel_size, channels, filters):
+#     kh, kw = kernel_size
+#     return kh * kw * channels + (channels + 1) * filters
+#
+#
+# # Conv2D has (kh * kw * channels + 1) * filters: about kh * kw times more when filters is large
+# ```
+#
+# </details>
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)

@@ -427,23 +427,27 @@ plt.show()
 # training? Think about why (the expected sum of the layer's outputs must not change
 # between training and inference), then replace `None` by your number.
 
-# %%
+# %% tags=["exercise"]
 my_scale = None  # your answer, e.g. 1.5
+kept = keras.ops.convert_to_numpy(
+    keras.layers.Dropout(0.5, seed=0)(np.ones((1, 1000), "float32"), training=True)
+)
 exercises.check(
     my_scale,
-    scale,
+    float(kept[kept > 0].mean()),  # what Dropout(0.5) does to outputs of 1
     what="the factor applied to the kept outputs",
     rtol=1e-3,
     hint="half of the outputs survive; what factor keeps their expected sum unchanged?",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-rate = dropout_layer.rate
-solution = 1 / (1 - rate)  # inverted dropout: keep with probability 1 - rate, scale by 1/(1-rate)
-assert exercises.check(solution, scale, what="the factor applied to the kept outputs", rtol=1e-3)
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_scale = 1 / (1 - 0.5)  # inverted dropout: keep with probability 1 - rate, scale by 1/(1-rate)
+# ```
+#
+# </details>
 
 # %% [markdown]
 # ## How far is this run from the report?
@@ -522,6 +526,83 @@ headline
 #    shifted digit activates the "wrong" weights. HOG features (chapter 4) and convolutions
 #    (chapter 5) are much less sensitive to such shifts.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 3.1: one-hot labels
+#
+# The chapter's loss takes labels as integers; `categorical_crossentropy` wants them one-hot:
+# label 3 of 10 classes becomes `[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]`. Write `one_hot(labels,
+# n_classes)` in NumPy, one row per label, as floats. The check compares yours with
+# `keras.utils.to_categorical`.
+
+# %% tags=["exercise"]
+def one_hot(labels, n_classes):
+    """labels (n,) integers in [0, n_classes) -> (n, n_classes) of 0.0 and 1.0."""
+    ...  # your code here
+
+
+exercises.check_function(
+    one_hot,
+    reference=keras.utils.to_categorical,
+    inputs=[(np.array([3, 0, 9, 3]), 10), (np.array([1]), 2), (np.arange(5), 5)],
+    what="your one-hot encoding",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def one_hot(labels, n_classes):
+#     return np.eye(n_classes, dtype="float32")[labels]
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 3.2: scaling with the training set's statistics only
+#
+# Standardising pixels (subtract the mean, divide by the standard deviation) must use
+# numbers computed on the **training** images only: the test set stands for images the model
+# has never seen, so nothing may be learnt from it, not even its mean. Write
+# `standardise(x_train, x_test)` that returns both sets scaled with the training set's mean
+# and standard deviation (one number each, over all pixels). The check compares yours with
+# Keras' `Normalization` layer adapted on the training images.
+
+# %% tags=["exercise"]
+def standardise(x_train, x_test):
+    """Both arrays scaled with x_train's mean and standard deviation -> (train, test)."""
+    ...  # your code here
+
+
+def keras_standardise(x_train, x_test):
+    normalise = keras.layers.Normalization(axis=None)
+    normalise.adapt(x_train)
+    return normalise(x_train), normalise(x_test)
+
+
+rng = np.random.default_rng(3)
+x_train = rng.random((50, 28, 28), dtype="float32")
+x_test = rng.random((20, 28, 28), dtype="float32") * 1.5  # another distribution: its own mean is wrong
+exercises.check_function(
+    standardise,
+    reference=keras_standardise,
+    inputs=[(x_train, x_test)],
+    what="your standardisation",
+    atol=1e-4,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def standardise(x_train, x_test):
+#     mean, std = x_train.mean(), x_train.std()
+#     return (x_train - mean) / std, (x_test - mean) / std
+# ```
+#
+# </details>
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)

@@ -497,9 +497,9 @@ plt.show()
 # How many numbers would the HOG vector of a 28 × 28 digit hold with cells of **14** pixels
 # and **9** orientations (one cell per block)? Count by hand, then replace `None`.
 
-# %%
+# %% tags=["exercise"]
 my_length = None  # your answer, e.g. 100
-expected_length = len(skimage_hog(x_train[0], orientations=9, pixels_per_cell=(14, 14),
+expected_length = len(skimage_hog(np.zeros((28, 28)), orientations=9, pixels_per_cell=(14, 14),
                                   cells_per_block=(1, 1)))
 exercises.check(
     my_length,
@@ -509,12 +509,14 @@ exercises.check(
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-cells_per_side = 28 // 14
-solution = cells_per_side * cells_per_side * 9  # 2 x 2 cells, 9 bins each
-assert exercises.check(solution, expected_length, what="the length of the HOG vector")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# cells_per_side = 28 // 14
+# my_length = cells_per_side * cells_per_side * 9  # 2 x 2 cells, 9 bins each
+# ```
+#
+# </details>
 
 # %% [markdown]
 # ## How far is this run from the report?
@@ -591,6 +593,97 @@ headline
 # 3. Usually by a little (a few tenths of a percent): the two descriptions make different
 #    mistakes, so together they fix some of each other's.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 4.1: the histogram of one HOG cell
+#
+# Compute what HOG computes for one 8 × 8 cell. The gradient of each pixel is a centred
+# difference, `g_row[r, c] = image[r + 1, c] - image[r - 1, c]` and `g_col[r, c] =
+# image[r, c + 1] - image[r, c - 1]`, and 0 on the border rows (for `g_row`) and columns (for
+# `g_col`). Its magnitude is `hypot(g_col, g_row)` and its orientation
+# `degrees(arctan2(g_row, g_col)) % 180`. Each pixel adds its magnitude to the bin
+# `floor(angle / (180 / orientations))`. Return the histogram divided by its sum (HOG's
+# L1 block normalisation). The check compares yours with the chapter's `hog.features` on an
+# image that is one cell.
+
+# %% tags=["exercise"]
+def cell_histogram(cell, orientations):
+    """cell (8, 8) grey image -> L1-normalised orientation histogram (orientations,)."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(4)
+exercises.check_function(
+    cell_histogram,
+    reference=lambda cell, orientations: hog.features(
+        cell[None], orientations, pixels_per_cell=8, cells_per_block=1, block_norm="L1", progress=False
+    )[0],
+    inputs=[(rng.random((8, 8)), 9), (rng.random((8, 8)), 4), (np.outer(np.arange(8), np.ones(8)) / 8, 8)],
+    what="your cell histogram",
+    atol=1e-4,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def cell_histogram(cell, orientations):
+#     g_row, g_col = np.zeros_like(cell), np.zeros_like(cell)
+#     g_row[1:-1, :] = cell[2:, :] - cell[:-2, :]
+#     g_col[:, 1:-1] = cell[:, 2:] - cell[:, :-2]
+#     magnitude = np.hypot(g_col, g_row)
+#     angle = np.degrees(np.arctan2(g_row, g_col)) % 180
+#     bins = np.minimum((angle // (180 / orientations)).astype(int), orientations - 1)
+#     histogram = np.bincount(bins.ravel(), weights=magnitude.ravel(), minlength=orientations)
+#     return histogram / histogram.sum()
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 4.2: the length of a HOG vector, with blocks
+#
+# Generalise the Your turn count to blocks. An image of `side` × `side` pixels holds
+# `side // pixels_per_cell` cells per side; a block of `cells_per_block` × `cells_per_block`
+# cells slides one cell at a time, and each block contributes its cells' histograms
+# (normalised together). Write the length of the vector; the check compares it with the
+# length of what `skimage.feature.hog` returns.
+
+# %% tags=["exercise"]
+def hog_length(side, pixels_per_cell, orientations, cells_per_block):
+    """The number of values in the HOG vector of a side x side image."""
+    ...  # your code here
+
+
+def skimage_length(side, pixels_per_cell, orientations, cells_per_block):
+    vector = skimage_hog(
+        np.zeros((side, side)), orientations=orientations,
+        pixels_per_cell=(pixels_per_cell, pixels_per_cell),
+        cells_per_block=(cells_per_block, cells_per_block),
+    )
+    return len(vector)
+
+
+exercises.check_function(
+    hog_length,
+    reference=skimage_length,
+    inputs=[(28, 4, 8, 1), (28, 7, 9, 2), (32, 8, 9, 3), (28, 14, 9, 1)],
+    what="your HOG length",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def hog_length(side, pixels_per_cell, orientations, cells_per_block):
+#     cells = side // pixels_per_cell
+#     blocks = cells - cells_per_block + 1
+#     return blocks * blocks * cells_per_block * cells_per_block * orientations
+# ```
+#
+# </details>
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)

@@ -491,22 +491,37 @@ elif not all_digits:
 # How many parameters does the lab CNN have with **35** dense units? Only `l4` and `l5`
 # change; the convolutions keep their 234 + 2,034 + 1,312. Compute it by hand.
 
-# %%
+# %% tags=["exercise"]
 my_count = None  # your answer, e.g. 9000
+lab_cnn_35 = keras.Sequential(  # the lab CNN with Dense(35), so that this cell stands alone
+    [
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(9, 5, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(9, 5, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(35, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
 exercises.check(
     my_count,
-    models["CNN, Dense(35)"].count_params(),
+    lab_cnn_35.count_params(),
     what="the number of parameters of the lab CNN with Dense(35)",
     hint="l4 has (144 inputs + 1 bias) × 35 parameters, l5 has (35 + 1) × 10.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = 234 + 2_034 + 1_312 + (144 + 1) * 35 + (35 + 1) * 10
-assert exercises.check(solution, models["CNN, Dense(35)"].count_params(),
-                       what="the number of parameters of the lab CNN with Dense(35)")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_count = 234 + 2_034 + 1_312 + (144 + 1) * 35 + (35 + 1) * 10
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
@@ -554,6 +569,94 @@ headline
 #    (12,544 + 1) × 25 = 313,625 parameters: 317,465 in all, 42 times more, and each epoch
 #    is much slower because the later convolutions run on 28 × 28 maps.
 # ```
+
+
+# %% [markdown]
+# ### Exercise 5.1: a 2-D convolution in NumPy
+#
+# Write what a `Conv2D` layer computes, with `'valid'` padding and stride 1: for every
+# image, every output position `(i, j)` and every filter `f`, the sum over the kernel window
+# and the input channels of `images[n, i + a, j + b, c] * kernel[a, b, c, f]`, plus
+# `bias[f]`. Shapes: `images (n, h, w, c_in)`, `kernel (kh, kw, c_in, c_out)`, `bias (c_out,)`,
+# output `(n, h - kh + 1, w - kw + 1, c_out)`. Two loops over `a` and `b` and one `np.tensordot`
+# (or `einsum`) are enough. The check gives the same weights to a Keras `Conv2D`.
+
+# %% tags=["exercise"]
+def conv2d_forward(images, kernel, bias):
+    """images (n, h, w, c_in), kernel (kh, kw, c_in, c_out), bias (c_out,) -> (n, h-kh+1, w-kw+1, c_out)."""
+    ...  # your code here
+
+
+def keras_conv2d(images, kernel, bias):
+    layer = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2])
+    layer.build(images.shape)
+    layer.set_weights([kernel, bias])
+    return layer(images)
+
+
+rng = np.random.default_rng(5)
+exercises.check_function(
+    conv2d_forward,
+    reference=keras_conv2d,
+    inputs=[
+        (rng.normal(size=(2, 6, 6, 1)).astype("float32"), rng.normal(size=(3, 3, 1, 2)).astype("float32"), rng.normal(size=2).astype("float32")),
+        (rng.normal(size=(1, 7, 5, 3)).astype("float32"), rng.normal(size=(2, 4, 3, 4)).astype("float32"), rng.normal(size=4).astype("float32")),
+    ],
+    what="your convolution",
+    atol=1e-4,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def conv2d_forward(images, kernel, bias):
+#     kh, kw = kernel.shape[:2]
+#     n, h, w, _ = images.shape
+#     out = np.zeros((n, h - kh + 1, w - kw + 1, kernel.shape[-1]))
+#     for a in range(kh):
+#         for b in range(kw):
+#             window = images[:, a : a + h - kh + 1, b : b + w - kw + 1, :]
+#             out += np.tensordot(window, kernel[a, b], axes=([3], [0]))
+#     return out + bias
+# ```
+#
+# </details>
+
+
+# %% [markdown]
+# ### Exercise 5.2: max-pooling in NumPy
+#
+# Write `MaxPooling2D(2)`: each output value is the largest of a 2 × 2 block of its
+# channel, blocks side by side (stride 2); a last odd row or column is dropped. Shapes:
+# `(n, h, w, c)` in, `(n, h // 2, w // 2, c)` out. A reshape to `(n, h // 2, 2, w // 2, 2, c)`
+# does it without a loop. The check compares yours with Keras' layer.
+
+# %% tags=["exercise"]
+def max_pool_2x2(images):
+    """images (n, h, w, c) -> (n, h // 2, w // 2, c), the maximum of each 2 x 2 block."""
+    ...  # your code here
+
+
+rng = np.random.default_rng(6)
+exercises.check_function(
+    max_pool_2x2,
+    reference=keras.layers.MaxPooling2D(2),
+    inputs=[rng.normal(size=(2, 4, 4, 1)).astype("float32"), rng.normal(size=(1, 7, 9, 3)).astype("float32")],
+    what="your max-pooling",
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def max_pool_2x2(images):
+#     n, h, w, c = images.shape
+#     blocks = images[:, : h // 2 * 2, : w // 2 * 2, :].reshape(n, h // 2, 2, w // 2, 2, c)
+#     return blocks.max(axis=(2, 4))
+# ```
+#
+# </details>
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)

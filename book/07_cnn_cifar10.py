@@ -258,21 +258,33 @@ model2.summary()
 # How many parameters does model 2's last `Dense` layer have? The pooled maps are
 # 15 × 15 × 32; each of the 10 units has one weight per value and one bias.
 
-# %%
+# %% tags=["exercise"]
 my_dense_parameters = None  # your answer, e.g. 12345
+model2_again = keras.Sequential(  # model 2 once more, so that this cell stands alone
+    [
+        keras.Input(shape=(32, 32, 3)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.BatchNormalization(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+)
 exercises.check(
     my_dense_parameters,
-    model2.layers[-1].count_params(),
+    model2_again.layers[-1].count_params(),
     what="the parameters of model 2's output layer",
     hint="15 × 15 × 32 inputs, times 10 units, plus 10 biases.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = 15 * 15 * 32 * 10 + 10
-assert exercises.check(solution, model2.layers[-1].count_params(), what="the parameters")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_dense_parameters = 15 * 15 * 32 * 10 + 10
+# ```
+#
+# </details>
 
 # %%
 history2, seconds2, epoch_s2 = train(model2, EPOCHS_SMALL)

@@ -292,22 +292,32 @@ print(architecture.text_diagram(multi_path))
 # How many parameters does the `dense_100` layer have? Each branch gives 31 × 31 × 32
 # values.
 
-# %%
+# %% tags=["exercise"]
 my_dense_parameters = None  # your answer, e.g. 1234567
+image = keras.Input(shape=(32, 32, 3))  # the two branches again, so that this cell stands alone
+branches = [
+    keras.layers.Flatten()(
+        keras.layers.MaxPooling2D(2, strides=1)(keras.layers.Conv2D(32, k, padding="same")(image))
+    )
+    for k in (3, 6)
+]
+dense_100 = keras.layers.Dense(100)
+dense_100(keras.layers.Concatenate()(branches))
 exercises.check(
     my_dense_parameters,
-    multi_path.get_layer("dense_100").count_params(),
+    dense_100.count_params(),
     what="the parameters of dense_100",
     hint="2 branches × 31 × 31 × 32 inputs, times 100 units, plus 100 biases.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = (2 * 31 * 31 * 32) * 100 + 100
-assert exercises.check(solution, multi_path.get_layer("dense_100").count_params(),
-                       what="the parameters of dense_100")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_dense_parameters = (2 * 31 * 31 * 32) * 100 + 100
+# ```
+#
+# </details>
 
 # %%
 convolutions = (3 * 3 * 3 * 32 + 32) + (6 * 6 * 3 * 32 + 32)

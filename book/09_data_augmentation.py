@@ -437,22 +437,24 @@ print(f"estimated full mode: {estimate / 60:.1f} min for the two trainings (an e
 # must you give `keras.layers.RandomRotation` for the same rotations? (Give the number,
 # e.g. `0.1`.)
 
-# %%
+# %% tags=["exercise"]
 my_factor = None  # your answer, a number
+translated = augment.layers_from_generator_args(rotation_range=18).layers[0]  # the book's translation
 exercises.check(
     my_factor,
-    18 / 360,
+    translated.get_config()["factor"][1],
     what="the RandomRotation factor",
     hint="ImageDataGenerator counts degrees; RandomRotation counts fractions of a full turn.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = 18 / 360  # = 0.05 of a turn
-layer = augment.layers_from_generator_args(rotation_range=18).layers[0]
-assert exercises.check(solution, layer.get_config()["factor"][1], what="the RandomRotation factor")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_factor = 18 / 360  # = 0.05 of a turn
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

@@ -544,22 +544,31 @@ results.round(3)
 # layers, 16 filters of 3 × 3 on one grey channel, then 32 filters of 3 × 3 on those 16
 # maps. How many parameters is that?
 
-# %%
+# %% tags=["exercise"]
 my_base_parameters = None  # your answer, a whole number
+base_again = keras.Sequential(  # the base's layers with weights, so that this cell stands alone
+    [
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+    ]
+)
 exercises.check(
     my_base_parameters,
-    int(source_base.count_params()),
+    int(base_again.count_params()),
     what="the number of parameters of the base",
     hint="a Conv2D layer has (kernel height × kernel width × input channels + 1) × filters.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = (3 * 3 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32  # 160 + 4,640 = 4,800
-assert exercises.check(solution, int(source_base.count_params()),
-                       what="the number of parameters of the base")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_base_parameters = (3 * 3 * 1 + 1) * 16 + (3 * 3 * 16 + 1) * 32  # 160 + 4,640 = 4,800
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

@@ -540,7 +540,7 @@ print("✅ checks passed")
 # number to three decimals; `evaluate.add_noise` on `np.zeros((1000, 28, 28))` tells you if
 # you are right.
 
-# %%
+# %% tags=["exercise"]
 my_black_image_error = None  # your answer, e.g. 0.123
 black = np.zeros((1000, 28, 28), dtype="float32")
 measured = evaluate.reconstruction_error(black, evaluate.add_noise(black, 0.3, seed=0))
@@ -553,13 +553,13 @@ exercises.check(
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = 0.5 * 0.3**2  # the negative half is clipped to 0 and adds nothing
-assert exercises.check(
-    solution, measured, what="the error noise 0.3 adds to a black image", rtol=0.02
-)
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_black_image_error = 0.5 * 0.3**2  # the negative half is clipped to 0 and adds nothing
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)

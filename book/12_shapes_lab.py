@@ -561,21 +561,34 @@ print(f"In this run the hourglass {verdict} (MSE {shape_errors['noisy input']:.4
 # parameters, `BatchNormalization` 4 per channel (2 of them not trained), a `Dense` layer
 # (inputs + 1) × units, pooling and dropout none.
 
-# %%
+# %% tags=["exercise"]
 my_cnn_parameters = None  # your answer, e.g. 1234
+cnn_again = keras.Sequential([  # the deeper CNN once more, so that this cell stands alone
+    keras.Input(shape=(72, 72, 1)),
+    keras.layers.Conv2D(16, 5, activation="relu"),
+    keras.layers.MaxPooling2D(),
+    keras.layers.Conv2D(16, 5, activation="relu"),
+    keras.layers.BatchNormalization(),
+    keras.layers.GlobalMaxPooling2D(),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Dropout(0.4),
+    keras.layers.Dense(3, activation="softmax"),
+])
 exercises.check(
     my_cnn_parameters,
-    cnn.count_params(),
+    cnn_again.count_params(),
     what="the deeper CNN's parameter count",
     hint="the second Conv2D sees 16 input channels; after global max pooling 16 numbers remain.",
 )
 
 # %% [markdown]
-# The solution (open it once you have tried):
-
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
-solution = (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16 + (16 + 1) * 16 + (16 + 1) * 3
-assert exercises.check(solution, cnn.count_params(), what="the deeper CNN's parameter count")
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# my_cnn_parameters = (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16 + (16 + 1) * 16 + (16 + 1) * 3
+# ```
+#
+# </details>
 
 # %% [markdown]
 # The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
