@@ -60,8 +60,6 @@ PENDING = {
     "README": "fresh-machine timings of the newcomer run, recorded nowhere",
     "05_cnn_mnist": "typed full-run table; the benchmark run that records it is under way",
     "06_fashion_mnist": "typed full-run table; the benchmark run that records it is under way",
-    "11_autoencoders": "typed full-run tables; the benchmark run that records them is under way",
-    "13_backends_pytorch": "typed full-run table; the benchmark run that records it is under way",
 }
 
 
