@@ -58,7 +58,6 @@ PENDING = {
     "10_transfer_learning": "typed full-run table (part B) not in its headline",
     "12_shapes_lab": "typed full-run figures (65.7 %, MSE) not in its headline",
     "README": "fresh-machine timings of the newcomer run, recorded nowhere",
-    "05_cnn_mnist": "typed full-run table; the benchmark run that records it is under way",
     "06_fashion_mnist": "typed full-run table; the benchmark run that records it is under way",
 }
 
