@@ -57,6 +57,8 @@
 # The same four steps open every chapter: imports, parameters, seed, device summary.
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -311,8 +313,8 @@ exercises.check(
 # 3. Load Fashion-MNIST instead of MNIST and train the same network. Which accuracy do you
 #    reach after one epoch, and what does that say about the two datasets?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. The accuracy climbs by several points, less with every epoch (compare the printed
 #    accuracy of your two runs): most of the learning happens in the first epoch, as the
 #    batch curve showed.
@@ -320,7 +322,8 @@ exercises.check(
 #    overshoot: the loss starts far higher and the accuracy after one epoch is lower.
 # 3. About 80 % on the full Fashion-MNIST, although it has 60,000 training images where the
 #    offline MNIST has 8,000: Fashion-MNIST is harder; chapter 6 needs a CNN to pass 90 %.
-# ```
+#
+# </details>
 
 
 # %% [markdown]

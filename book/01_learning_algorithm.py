@@ -47,6 +47,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import inspect
 import warnings
 
@@ -686,8 +688,8 @@ headline
 #    (`keras.utils.to_categorical(y_train, 10)`), with SGD and with Adam. Does it still
 #    learn? Compare its loss values and test accuracy with the categorical run.
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. With 0.01 the path is slow and smooth and has not reached the minimum after 60 steps;
 #    with 0.5 it reaches the valley floor quickly and then jitters. Near the minimum $g$ and
 #    $\sqrt{v}$ shrink together, so the step stays about $\eta$ in size: RMSprop oscillates
@@ -708,7 +710,8 @@ headline
 #    formula, comparable neither with the categorical loss nor with 001's formula on the
 #    probabilities. The hidden cell below runs the exercise with this run's data and
 #    prints the numbers.
-# ```
+#
+# </details>
 
 
 # %% [markdown]
@@ -802,7 +805,7 @@ exercises.check_function(
 #
 # </details>
 
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
 # Exercise 3: the softmax classifier trained with binary_crossentropy on one-hot labels
 def binary_formula(y, q):
     """The binary cross-entropy formula (report 001's) applied to the numbers q."""

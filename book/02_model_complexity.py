@@ -53,6 +53,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -685,8 +687,8 @@ headline
 # 3. With `PLOT_DEPTH = 6`, how many parameters do the deep and the shallow sawtooth
 #    networks have? How many units would a shallow network need for the depth-20 sawtooth?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. The feature maps go from 14 × 14 to 7 × 7, so the `Dense(100)` sees
 #    $7 \times 7 \times 64 = 3136$ inputs: $3136 \times 100 + 100 = 313{,}700$. The total
 #    becomes $640 + 313{,}700 + 1{,}010 = 315{,}350$: three quarters of the parameters gone.
@@ -697,7 +699,8 @@ headline
 # 3. Deep: $6 \times 6 + 1 = 37$; shallow: $3 \times 64 + 1 = 193$. For depth 20 the
 #    sawtooth has $2^{20} = 1{,}048{,}576$ pieces: a shallow network needs about a million
 #    units (3.1 million parameters), the deep one 121 parameters.
-# ```
+#
+# </details>
 
 
 # %% [markdown]

@@ -50,6 +50,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -515,8 +517,8 @@ headline
 # 3. Feed the model the test digits shifted by 3 pixels to the right
 #    (`np.roll(x_test, 3, axis=2)`). What happens to the accuracy, and why?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. The training loss falls towards zero while the validation loss stops improving after a
 #    few epochs and then rises: the large network memorises the training images. With
 #    dropout, the validation loss stays lower and the test accuracy is slightly higher.
@@ -525,7 +527,8 @@ headline
 # 3. It collapses (to roughly 30-50 %): each input unit is tied to one pixel position, so a
 #    shifted digit activates the "wrong" weights. HOG features (chapter 4) and convolutions
 #    (chapter 5) are much less sensitive to such shifts.
-# ```
+#
+# </details>
 
 
 # %% [markdown]

@@ -51,6 +51,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -583,8 +585,8 @@ headline
 # 3. Concatenate the raw pixels and the HOG features (`np.hstack`) and train the same MLP.
 #    Does it beat both?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. 6 × 6 blocks of 2 × 2 cells of 8 bins: 6 × 6 × 4 × 8 = 1,152 numbers (each cell
 #    appears in up to four blocks, normalised differently). The accuracy changes little,
 #    within a few tenths of a percent; the network is larger and slower.
@@ -592,7 +594,8 @@ headline
 #    loss) is below the validation loss from the first epochs on.
 # 3. Usually by a little (a few tenths of a percent): the two descriptions make different
 #    mistakes, so together they fix some of each other's.
-# ```
+#
+# </details>
 
 
 # %% [markdown]

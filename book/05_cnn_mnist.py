@@ -44,6 +44,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -564,8 +566,8 @@ headline
 # 3. Remove the three pooling layers (keep `padding="same"`). How many parameters does the
 #    network have now, and why?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. Barely: report 003 got 98.99 % with sigmoid; the activation of one small dense layer
 #    after good convolutions changes the result by a few tenths of a point at most.
 # 2. Both lose accuracy; the MLP loses more, because it has far more weights to fit from
@@ -573,7 +575,8 @@ headline
 # 3. Without pooling the last maps are 28 × 28 × 16 = 12,544 values, so `l4` has
 #    (12,544 + 1) × 25 = 313,625 parameters: 317,465 in all, 42 times more, and each epoch
 #    is much slower because the later convolutions run on 28 × 28 maps.
-# ```
+#
+# </details>
 
 
 # %% [markdown]

@@ -44,6 +44,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -547,8 +549,8 @@ headline
 # 3. Train report 003's model with batch 4,096 for 100 epochs, as the report did. Do you
 #    get its 90.55 %? How long does it take compared with 8 epochs at batch 128?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. Expect a result a little lower, by a few tenths of a point: with a constant learning
 #    rate the last epochs keep jumping around the minimum. Most of the difference comes
 #    from the schedule, not from the optimizer: try RMSprop with the same cosine decay.

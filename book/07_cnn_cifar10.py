@@ -51,6 +51,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -512,8 +514,8 @@ headline
 # 3. Remove the `BatchNormalization` layers from model6 and train it again with the same
 #    epochs. Compare the first epochs of the two validation curves.
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. 4,864 + 102,464 + 256 + 204,928 + 409,728 + 512 + (2 × 2 × 128 × 128 + 128) +
 #    1,290 = 789,706 with "valid" padding (the maps go 28, 24, 12, 8, 4, 2): more than
 #    model6's 621,578. The time follows the multiplications, not the parameters. Its
@@ -526,9 +528,10 @@ headline
 # 3. Without batch normalisation the first epochs learn more slowly (the validation
 #    accuracy starts lower) and training is more sensitive to the learning rate; after
 #    enough epochs the two end closer together.
-# ```
+#
+# </details>
 
-# %% tags=["hide-cell"] jupyter={"source_hidden": true}
+# %% tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
 # Exercise 1: report 002's model7, its parameters and its multiplications per image
 model7 = keras.Sequential(
     [

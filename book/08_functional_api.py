@@ -72,6 +72,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -484,8 +486,8 @@ headline
 # 3. Give every branch of the multi-path model a pooling of size 2 and **stride 2**. How
 #    many parameters are left, and how does the test accuracy change?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. 896 + 2 × 9,248 + 86,464 × 64 + 64 + 64 × 10 + 10 = 5,553,802 parameters.
 # 2. Chained (branch 2 reads branch 1's 30 × 30 × 64 maps): 31 → 30 for branch 1, then
 #    29 → 28 for branch 2, 57,600 + 50,176 = 107,776 features, 5,501,008 parameters.
@@ -496,7 +498,8 @@ headline
 # 3. Each branch gives 16 × 16 × 32 = 8,192 values; `dense_100` has 1,638,500 parameters
 #    and the model 1,643,894, almost four times fewer. The accuracy stays about the same
 #    or improves, since the model has less room to over-fit.
-# ```
+#
+# </details>
 
 # %% [markdown]
 # ### Exercise 8.4: a two-branch model

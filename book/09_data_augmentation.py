@@ -49,6 +49,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -491,8 +493,8 @@ headline
 #    accuracy, and to the accuracy on upside-down test images?
 # 3. Set `N_TRAIN = 2_000`. Which model suffers more from the smaller training set?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. The gap shrinks further (the training images are harder still), but within 12 epochs
 #    the test accuracy is usually no better and can be worse: report 002 saw the same
 #    (69.8 % for model8 against 72.1 % for model9). Stronger augmentation needs more epochs.
@@ -501,7 +503,8 @@ headline
 #    you show it, useful or not.
 # 3. The plain model: it over-fits 1,600 images within a few epochs (a large gap), while the
 #    augmented model sees new versions every epoch and loses less accuracy.
-# ```
+#
+# </details>
 
 # %% [markdown]
 # ### Exercise 9.4: a shift in NumPy

@@ -50,6 +50,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 
 import keras
@@ -616,8 +618,8 @@ headline
 # 3. Set `DATASET = "mnist"` and rerun. Which accuracy does the linear SVM reach on pixels and
 #    on codes, and how does it compare with report 000's 90 %?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. Each `Conv2DTranspose` has the parameters of a `Conv2D` of the same size, and learns its
 #    upsampling instead of copying pixels. Expect a test MSE close to this chapter's; look
 #    for a checkerboard pattern, which strided transposed convolutions can leave.
@@ -628,7 +630,8 @@ headline
 #    images in every class) is not MNIST's test set, whatever your run prints. Two
 #    datasets can give the same accuracy; the same accuracy does not make them the same
 #    dataset.
-# ```
+#
+# </details>
 
 # %% [markdown]
 # ### Exercise 11.4: the noise function

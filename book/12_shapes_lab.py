@@ -49,6 +49,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import time
 import warnings
 
@@ -415,7 +417,9 @@ for name, targets in (("as drawn", vertices_tri), ("sorted", sorted_tri)):
     start = time.perf_counter()
     history = model.fit(x_tri[..., None], targets.reshape(-1, 6), epochs=REGRESSION_EPOCHS,
                         batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
-    predicted = model.predict(x_tri_test[..., None], verbose=0).reshape(-1, 3, 2)
+    # Calling the model directly: predict() builds a new tf.function for every new model,
+    # and TensorFlow warns about "retracing" when a loop does that.
+    predicted = keras.ops.convert_to_numpy(model(x_tri_test[..., None])).reshape(-1, 3, 2)
     regression[name] = {"model": model, "history": history, "predicted": predicted,
                         "seconds": time.perf_counter() - start}
     print(f"{name}: trained in {regression[name]['seconds']:.0f} s")
@@ -521,7 +525,7 @@ history_hourglass = hourglass.fit(noisy_shapes, clean_shapes, epochs=DENOISE_EPO
                                   verbose=2)
 
 # %%
-denoised_val = hourglass.predict(noisy_val, verbose=0)
+denoised_val = keras.ops.convert_to_numpy(hourglass(noisy_val))
 plots.image_rows({"noisy": noisy_val[:8], "denoised": denoised_val[:8], "clean": clean_val[:8]})
 plt.show()
 shape_errors = pd.Series({
@@ -626,8 +630,8 @@ headline
 # 3. Remove the `GlobalMaxPooling2D` from the CNN (use `Flatten()` instead). How many
 #    parameters, and what accuracy on the moving shapes?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. Only the training accuracy climbs (towards 100 %: with 5,184 inputs and a few
 #    thousand images the model can memorise); the test accuracy stays low. It is
 #    over-fitting, not a lack of training: the model is the problem.
@@ -636,7 +640,8 @@ headline
 # 3. `Flatten` keeps 30 × 30 × 16 = 14,400 numbers: the Dense(16) layer alone gets 230,416
 #    parameters, the model over-fits the 5,000 training images and loses several points,
 #    because the position of the shape matters again.
-# ```
+#
+# </details>
 
 # %% [markdown]
 # ### Exercise 12.4: the sorted-vertex target

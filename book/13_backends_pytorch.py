@@ -52,6 +52,8 @@
 # ## Setup
 
 # %%
+import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
+
 import hashlib
 
 import matplotlib.pyplot as plt
@@ -737,8 +739,8 @@ full["runs"].style.format({"test accuracy": "{:.1%}", "test loss": "{:.3f}",
 #    compile with `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`. What
 #    does Keras print, and what happens to the loss?
 #
-# ```{admonition} Solutions
-# :class: dropdown
+# <details><summary>Solutions (open them once you have tried)</summary>
+#
 # 1. About 91-92 %, the report's figure. Without an activation, convolution, flatten and
 #    dense are all linear, so the model computes softmax(W x + b) for one 784 × 10 matrix
 #    W: it is a (redundantly parametrised) softmax regression, which tops out near 92 % on
@@ -755,7 +757,8 @@ full["runs"].style.format({"test accuracy": "{:.1%}", "test loss": "{:.3f}",
 #    softmax, and trains correctly. On JAX and PyTorch it neither warns nor rescues: the
 #    loss applies a second softmax, is squashed into [1.46, 2.46] as in plain PyTorch, and
 #    training suffers the same.
-# ```
+#
+# </details>
 
 # %% [markdown]
 # ### Exercise 13.4: cross-entropy from logits
