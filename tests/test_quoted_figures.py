@@ -124,7 +124,9 @@ def numbers(tree, durations: bool = False, key: str = "") -> list[float]:
 
 def reports() -> tuple[list[float], str]:
     """The numbers of the lab reports (also as fractions: "90%" is 0.90) and their text."""
-    assert SEEDS.is_dir(), f"the lab reports are missing: {SEEDS} (CI has them beside the checkout)"
+    if not SEEDS.is_dir():
+        pytest.skip(f"the lab reports are not beside this checkout ({SEEDS}), so quoted "
+                    "figures cannot be traced to them; CI has them there")
     text = " ".join(path.read_text(errors="replace") for path in SEEDS.glob("*"))
     found = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
     return found + [n / 100 for n in found], text
