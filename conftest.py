@@ -26,7 +26,7 @@ NO_SKIPS_ENV = "LAB_NO_SKIPS"
 
 def pytest_addoption(parser):
     parser.addoption("--run-twice", action="store_true",
-                     help="run each notebook a second time in its kernel (CI)")  # fmt: skip
+                     help="run each notebook a second time in its kernel (CI)")
 
 
 def pytest_collectstart(collector):
@@ -50,7 +50,7 @@ def pytest_collection_modifyitems(config, items):
             type(item).from_parent(notebook, name=f"{item.name} (run 2)",
                                    cell_num=item.cell_num, cell=item.cell, options=item.options)
             for item in first
-        ] if config.getoption("--run-twice") else []  # fmt: skip
+        ] if config.getoption("--run-twice") else []
         ordered += first + second
     for item in ordered:
         item.output_timeout = 120  # nbval's default 5 s fails on a busy 2-core machine
@@ -99,4 +99,4 @@ def pytest_runtest_teardown(item, nextitem):
     cells = [i for i in item.session.items if i.parent is item.parent and "(run 2)" not in i.name]
     seconds = time.perf_counter() - _started.get(item.parent, time.perf_counter())
     build_site.cache_executed(item.parent.path, {i.cell_num: i.test_outputs for i in cells},
-                              seconds)  # fmt: skip
+                              seconds)

@@ -78,7 +78,8 @@ def machine(device: str) -> str:
     cpuinfo = Path("/proc/cpuinfo")
     models = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text()) if cpuinfo.exists() else []
     processor = models[0].strip() if models else (platform.processor() or platform.machine())
-    return f"{device}, {processor}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{device}, {processor}, {os.cpu_count()} cores, {system}"
 
 
 def merged(new_rows: dict) -> dict:
@@ -104,7 +105,7 @@ def not_run_row(stem: str, error: Exception) -> dict:
     return {"chapter": stem, "dataset": "not available here", "metric": f"NOT RUN: {last[:150]}",
             "value": None, "report_best": None, "wall_s": 0.0, "peak_rss_mb": 0,
             "device": "-", "cpu_cores": os.cpu_count(), "versions": "-",
-            "date": date.today().isoformat()}  # fmt: skip
+            "date": date.today().isoformat()}
 
 
 def verdict(output: str) -> str:
@@ -113,14 +114,14 @@ def verdict(output: str) -> str:
     lines = [strip_colours(line).strip() for line in output.splitlines()]
     lines = [line for line in lines if line and not re.match(r"[IWE]\d{4} ", line)]
     said = [line for line in lines
-            if re.search(r"\d+ (passed|failed)|build (succeeded|finished)", line)]  # fmt: skip
+            if re.search(r"\d+ (passed|failed)|build (succeeded|finished)", line)]
     return (said or lines or [""])[-1]
 
 
 def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env},
-                            capture_output=True, text=True)  # fmt: skip
+                            capture_output=True, text=True)
     wall = time.perf_counter() - started
     output = result.stdout + result.stderr
     log = ROOT / "_build" / "benchmark" / (re.sub(r"\W+", "_", name).strip("_") + ".log")
@@ -128,13 +129,13 @@ def time_command(name: str, command: list[str], env: dict[str, str]) -> dict:
     log.write_text(output)  # the whole output, to read a failure
     return {"chapter": name, "metric": "wall time", "value": None, "wall_s": round(wall, 1),
             "ok": result.returncode == 0, "summary": verdict(output)[:120],
-            "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}  # fmt: skip
+            "cpu_cores": os.cpu_count(), "date": date.today().isoformat()}
 
 
 def suite_rows() -> list[dict]:
     bin_dir = Path(sys.executable).parent
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-              "--nbval-lax", "--nbval-current-env"]  # fmt: skip
+              "--nbval-lax", "--nbval-current-env"]
     shutil.rmtree(ROOT / "_build" / "bench-quick", ignore_errors=True)
     build = [str(bin_dir / "jupyter-book"), "build", ".", "--path-output", "_build/bench-quick"]
     return [
@@ -176,7 +177,7 @@ def write_markdown(rows: list[dict]) -> None:
                   "| what | wall time | passed | last line | date |", "|---|---|---|---|---|"]
         for row in suite:
             lines.append(f"| {row['chapter']} | {row['wall_s'] / 60:.1f} min | {row['ok']} | "
-                         f"{row['summary']} | {row['date']} |")  # fmt: skip
+                         f"{row['summary']} | {row['date']} |")
     speed = ROOT / "benchmarks" / "speed.json"
     if speed.exists():
         measured = json.loads(speed.read_text())
@@ -185,12 +186,12 @@ def write_markdown(rows: list[dict]) -> None:
                   f"One epoch of the reference CNN on 20,000 Fashion-MNIST images, "
                   f"{measured['cpu_cores']} CPU cores, median of the runs shown.", "",
                   "| variant | epoch (s) | runs (s) | vs first row | accuracy after 2 epochs |",
-                  "|---|---|---|---|---|"]  # fmt: skip
+                  "|---|---|---|---|---|"]
         for row in measured["rows"]:
             runs = ", ".join(f"{r:.2f}" for r in row["epoch_s_runs"])
             lines.append(f"| {row['variant']} | {row['epoch_s_median']:.2f} | {runs} | "
                          f"{baseline / row['epoch_s_median']:.2f}x | "
-                         f"{row['accuracy_after_2_epochs']:.4f} |")  # fmt: skip
+                         f"{row['accuracy_after_2_epochs']:.4f} |")
     notes = ROOT / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text().strip()]

@@ -77,7 +77,7 @@ print(json.dumps({"epoch_s": seconds, "accuracy": accuracy}))
 def run_variant(options: dict) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", WORKER, json.dumps(options)], env=env,
-                            capture_output=True, text=True, check=True)  # fmt: skip
+                            capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -96,7 +96,7 @@ def main() -> None:
         epoch = statistics.median(run["epoch_s"] for run in runs)
         rows.append({"variant": name, "epoch_s_median": round(epoch, 2),
                      "epoch_s_runs": [round(run["epoch_s"], 2) for run in runs],
-                     "accuracy_after_2_epochs": round(runs[0]["accuracy"], 4)})  # fmt: skip
+                     "accuracy_after_2_epochs": round(runs[0]["accuracy"], 4)})
         print(f"{name}: {epoch:.2f} s per epoch")
     OUTPUT.write_text(json.dumps({"cpu_cores": os.cpu_count(), "rows": rows}, indent=1) + "\n")
 

@@ -53,7 +53,7 @@ def test_image_grid_works_or_names_the_argument(images):
 
 
 @given(st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=5), st.booleans(),
-                 st.lists(st.integers(), max_size=3), any_array))  # fmt: skip
+                 st.lists(st.integers(), max_size=3), any_array))
 def test_exercise_checks_never_raise(answer):
     for expected in (7, 0.5, "same", (28, 28, 1), np.arange(3.0)):
         assert bool(exercises.check(answer, expected)) in (True, False)

@@ -30,7 +30,7 @@ def cells(notebook) -> list[tuple]:
         (cell.cell_type, cell.source.strip(), tuple(cell.metadata.get("tags", [])),
          cell.metadata.get("jupyter", {}).get("source_hidden", False))
         for cell in notebook.cells
-    ]  # fmt: skip
+    ]
 
 
 def test_there_are_chapters():

@@ -43,7 +43,7 @@ def test_datasets_needed_are_read_from_the_chapters():
 
 
 def test_full_build_stops_before_running_anything_when_data_is_missing(offline, capsys,
-                                                                       monkeypatch):  # fmt: skip
+                                                                       monkeypatch):
     monkeypatch.setattr(build_site, "build", lambda *args, **kwargs: pytest.fail("it built"))
     assert build_site.main(["full"]) == 2
     printed = capsys.readouterr().err

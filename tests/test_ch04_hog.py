@@ -32,18 +32,18 @@ def reference(images, orientations, pixels_per_cell, cells_per_block, block_norm
                     pixels_per_cell=(pixels_per_cell, pixels_per_cell),
                     cells_per_block=(cells_per_block, cells_per_block), block_norm=block_norm)
         for image in images
-    ])  # fmt: skip
+    ])
 
 
 @pytest.mark.parametrize(
     "orientations, pixels_per_cell, cells_per_block, block_norm",
     [(8, 4, 1, "L2-Hys"), (16, 4, 1, "L2-Hys"), (8, 7, 1, "L2-Hys"), (16, 7, 1, "L2-Hys"),
      (9, 4, 2, "L1"), (9, 3, 3, "L2"), (6, 5, 2, "L1-sqrt"), (12, 6, 2, "L2-Hys")],
-)  # fmt: skip
+)
 def test_features_equal_skimage(orientations, pixels_per_cell, cells_per_block, block_norm):
     images = digits()
     ours = hog.features(images, orientations, pixels_per_cell, cells_per_block, block_norm,
-                        batch_size=5, progress=False)  # fmt: skip
+                        batch_size=5, progress=False)
     expected = reference(images, orientations, pixels_per_cell, cells_per_block, block_norm)
     assert ours.dtype == np.float32
     assert ours.shape == expected.shape
@@ -54,7 +54,7 @@ def test_features_equal_skimage_on_float_and_non_square_images():
     images = np.random.default_rng(1).uniform(0, 1, size=(4, 20, 26)).astype(np.float32)
     expected = reference(images, 8, 4, 2)
     np.testing.assert_allclose(hog.features(images, 8, 4, 2, progress=False), expected,
-                               rtol=1e-5, atol=1e-6)  # fmt: skip
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_channel_axis_of_one_is_accepted():
@@ -140,7 +140,7 @@ def test_default_cache_lives_in_the_data_home(tmp_path, monkeypatch):
      (np.full((2, 28, 28), np.nan), ValueError),           # NaN
      (np.zeros((2, 28, 28), dtype=object), TypeError),     # not numbers
      (np.zeros((2, 3, 3), np.uint8), ValueError)],         # too small for a 4-pixel cell
-)  # fmt: skip
+)
 def test_bad_images_are_refused(images, error):
     with pytest.raises(error, match="image"):
         hog.features(images, progress=False)

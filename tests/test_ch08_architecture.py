@@ -43,7 +43,7 @@ def test_sequential_rows_follow_the_chain():
     assert list(table["inputs"][1:]) == list(table["layer"][:-1])
     assert list(table["output_shape"]) == [
         "(None, 8, 8, 3)", "(None, 8, 8, 4)", "(None, 4, 4, 4)", "(None, 64)", "(None, 5)",
-    ]  # fmt: skip
+    ]
     assert table["parameters"].tolist() == [0, 3 * 3 * 3 * 4 + 4, 0, 0, 64 * 5 + 5]
     assert table["parameters"].sum() == model.count_params()
 

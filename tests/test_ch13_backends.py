@@ -15,7 +15,7 @@ def report_backend(scale=1):
     import keras
 
     return {"keras_backend": keras.backend.backend(), "env": os.environ["KERAS_BACKEND"],
-            "value": 2 * scale}  # fmt: skip
+            "value": 2 * scale}
 
 
 def fail_loudly():

@@ -29,7 +29,7 @@ def test_class_index_accepts_names_and_indices():
     ("which", "names", "error"),
     [("fish", NAMES, ValueError), ("dog", None, ValueError), (3, NAMES, ValueError),
      (-1, NAMES, ValueError), (1.5, NAMES, TypeError), (True, NAMES, TypeError)],
-)  # fmt: skip
+)
 def test_class_index_rejects_bad_classes(which, names, error):
     with pytest.raises(error):
         evaluate.class_index(which, names)
@@ -63,7 +63,7 @@ def test_confusion_examples_draws_only_the_mistakes():
     y_true = np.array([0, 1, 0, 0, 2, 0])
     y_pred = np.array([1, 1, 1, 0, 2, 1])
     ax = plots.confusion_examples(images, y_true, y_pred, "cat", "dog", k=2,
-                                       class_names=NAMES)  # fmt: skip
+                                       class_names=NAMES)
     titles = [text.get_text() for text in ax.texts]
     assert titles == ["#0", "#2"]
     assert ax.get_title().startswith("cat predicted as dog: 3 of 4")

@@ -85,7 +85,7 @@ def test_mnist_stand_in_is_scikit_learns_real_digits_in_mnists_format():
 
 
 def test_quick_mode_offline_uses_real_digits_and_says_what_they_are(offline, monkeypatch,
-                                                                      capsys):  # fmt: skip
+                                                                      capsys):
     monkeypatch.setenv("LAB_QUICK", "1")
     loaded = data.load_mnist(n_train=2000)
     assert loaded.kind == "stand-in" and "load_digits" in loaded.source
@@ -194,7 +194,7 @@ def test_mnist_npz_with_a_wrong_hash_is_corrupt(offline):
 def test_download_is_used_when_nothing_is_local(offline, monkeypatch):
     arrays = {"x_train": np.ones((5, 28, 28), np.uint8), "y_train": np.arange(5, dtype=np.uint8),
               "x_test": np.zeros((2, 28, 28), np.uint8),
-              "y_test": np.ones(2, np.uint8)}  # fmt: skip
+              "y_test": np.ones(2, np.uint8)}
 
     def fake_download(url, destination, sha256=None):
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +214,7 @@ def write_cifar_folder(folder, n_per_batch=4):
     rng = np.random.default_rng(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         batch = {b"data": rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8),
-                 b"labels": list(rng.integers(0, 10, n_per_batch))}  # fmt: skip
+                 b"labels": list(rng.integers(0, 10, n_per_batch))}
         with open(folder / name, "wb") as handle:
             pickle.dump(batch, handle)
 

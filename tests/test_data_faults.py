@@ -19,7 +19,7 @@ def good_mnist_npz(path: Path) -> dict:
     arrays = {"x_train": np.full((6, 28, 28), 7, np.uint8),
               "y_train": np.arange(6, dtype=np.uint8),
               "x_test": np.zeros((2, 28, 28), np.uint8),
-              "y_test": np.ones(2, np.uint8)}  # fmt: skip
+              "y_test": np.ones(2, np.uint8)}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **arrays)
     return arrays
@@ -106,7 +106,7 @@ def test_two_processes_filling_the_cache_at_once(tmp_path):
         print(len(x), len(xt), int(x.sum() % 1000003))
     """)
     runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
     for run, (_, err) in zip(runs, outputs):
         assert run.returncode == 0, err

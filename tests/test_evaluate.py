@@ -14,7 +14,7 @@ Y_PRED = np.array([0, 0, 1, 1, 1, 2, 2, 0, 0, 1])
 def test_as_labels_accepts_every_label_layout():
     expected = np.array([2, 0, 1])
     for given_labels in (expected, expected.reshape(-1, 1), np.eye(3)[expected],
-                         np.eye(3)[expected] * 0.8 + 0.05, [2.0, 0.0, 1.0]):  # fmt: skip
+                         np.eye(3)[expected] * 0.8 + 0.05, [2.0, 0.0, 1.0]):
         np.testing.assert_array_equal(evaluate.as_labels(given_labels), expected)
 
 
@@ -91,7 +91,7 @@ def test_most_confused_pairs_ranks_mistakes():
     table = evaluate.most_confused_pairs(Y_TRUE, Y_PRED, k=3)
     assert list(table.itertuples(index=False, name=None))[0] == ("2", "0", 2, 0.4)
     assert set(map(tuple, table[["true", "predicted"]].values)) == {("2", "0"), ("2", "1"),
-                                                                     ("0", "1")}  # fmt: skip
+                                                                     ("0", "1")}
     assert table["count"].is_monotonic_decreasing
 
 
@@ -154,7 +154,7 @@ def test_properties_of_scores_and_confusions(y_true, seed):
 
 
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(2, 6)),
-                  elements=st.floats(0, 1)), st.integers(1, 40))  # fmt: skip
+                  elements=st.floats(0, 1)), st.integers(1, 40))
 def test_properties_of_worst_classified(probabilities, k):
     y_true = np.arange(len(probabilities)) % probabilities.shape[1]
     table = evaluate.worst_classified(probabilities, y_true, k=k)

@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 from labhelpers import plots  # noqa: E402
 
 HISTORY = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7],
-           "accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.45, 0.6, 0.65]}  # fmt: skip
+           "accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.45, 0.6, 0.65]}
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def test_confusion_matrix_counts_and_names():
 def test_image_grid_draws_one_canvas_with_titles_and_red_mistakes():
     images = np.random.default_rng(0).integers(0, 256, (12, 28, 28), dtype=np.uint8)
     ax = plots.image_grid(images, labels=np.arange(12) % 10, predictions=np.zeros(12, int),
-                          ncols=5)  # fmt: skip
+                          ncols=5)
     canvas = ax.get_images()[0].get_array()
     assert canvas.shape[1] == 5 * 30 and canvas.shape[0] > 3 * 28
     assert len(ax.texts) == 12 and ax.texts[0].get_text() == "0\n→0"
@@ -125,7 +125,7 @@ def test_worst_classified_images_titles_show_true_predicted_and_probability():
     images = np.zeros((4, 8, 8))
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
     ax = plots.worst_classified_images(images, probabilities, [0, 0, 1, 1], k=2,
-                                       class_names=["cat", "dog"])  # fmt: skip
+                                       class_names=["cat", "dog"])
     assert [t.get_text() for t in ax.texts] == ["cat\n→dog\np=0.200", "dog\n→cat\np=0.400"]
     with pytest.raises(ValueError, match="images has 3 entries but probabilities has 4"):
         plots.worst_classified_images(images[:3], probabilities, [0, 0, 1, 1])
@@ -138,7 +138,7 @@ def test_figures_render_to_png(tmp_path):
     plots.training_curves(HISTORY, ax=axes[0])
     plots.confusion_matrix(rng.integers(0, 3, 50), rng.integers(0, 3, 50), ax=axes[1, 0])
     plots.image_grid(rng.integers(0, 256, (8, 28, 28)), labels=np.arange(8), ncols=4,
-                     ax=axes[1, 1])  # fmt: skip
+                     ax=axes[1, 1])
     path = tmp_path / "plots.png"
     fig.savefig(path)
     pixels = plt.imread(path)

@@ -43,7 +43,7 @@ CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+]
 # Console messages of the stock sphinx-book-theme / pydata theme that are not our bugs.
 # External requests are blocked in this test (the site must work offline, apart from the
 # launch services), so their failures are expected too.
@@ -129,7 +129,7 @@ def base_url(site) -> str:
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
          "--directory", str(site)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 20
     while True:

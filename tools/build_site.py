@@ -104,7 +104,7 @@ def cache_executed(notebook: Path, outputs: dict[int, list], seconds: float) -> 
         CacheBundleIn(executed, str(Path(notebook).resolve()),
                       data={"execution_seconds": seconds}),
         check_validity=False, overwrite=True,
-    )  # fmt: skip
+    )
 
 
 def config_skipping(mode: str, stems: list[str]) -> Path:
@@ -136,7 +136,7 @@ def datasets_needed() -> dict[str, list[str]]:
     needed: dict[str, list[str]] = {name: [] for name in DATASETS}
     for source in sorted((ROOT / "book").glob("[0-9][0-9]_*.py")):
         loaded = {load or constant for guarded, load, constant in pattern.findall(
-            source.read_text()) if not guarded}  # fmt: skip
+            source.read_text()) if not guarded}
         for name in sorted(loaded & set(DATASETS)):
             needed[name].append(source.stem)
     return needed
@@ -160,7 +160,7 @@ def preflight(skip_execution: list[str]) -> dict[str, list[str]]:
         except (OSError, data.DataCorruptError, data.DataHomeError) as error:
             lacking[name] = chapters
             print(f"- {title}, needed by {', '.join(chapters)}: the download failed ({error})."
-                  f" To get it: {data.how_to_get(name)}.", file=sys.stderr)  # fmt: skip
+                  f" To get it: {data.how_to_get(name)}.", file=sys.stderr)
     return lacking
 
 
@@ -182,7 +182,7 @@ def build(mode: str, strict: bool = True, skip_execution: list[str] | None = Non
         "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
         "build", str(ROOT), "--path-output", str(build_dir(mode)),
         *(STRICT_FLAGS if strict else []),
-    ]  # fmt: skip
+    ]
     if skip_execution:
         command += ["--config", str(config_skipping(mode, skip_execution))]
         print(f"NOT EXECUTED, rendered without outputs: {', '.join(skip_execution)}")
@@ -198,17 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-execution", nargs="+", default=[], metavar="STEM",
         help="chapters (file stems in book/) to render without running them",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     if args.mode == "full":
         lacking = preflight(args.skip_execution)
         if lacking:
             chapters = sorted({chapter for names in lacking.values() for chapter in names}
-                              | set(args.skip_execution))  # fmt: skip
+                              | set(args.skip_execution))
             print("The full build cannot start: it needs the data above. Get it, or render "
                   "the chapters that need it without running them:\n  python "
                   f"tools/build_site.py full --skip-execution {' '.join(chapters)}",
-                  file=sys.stderr)  # fmt: skip
+                  file=sys.stderr)
             return 2
     status = build(args.mode, strict=not args.no_strict, skip_execution=args.skip_execution)
     if status == 0:

@@ -24,7 +24,7 @@ PYTEST_ARGS = [
     "--nbval-lax", "--nbval-current-env",
     "tests", "--ignore=tests/test_site.py", "--ignore=tests/test_reproducible.py",
     "book/00_getting_started.ipynb", "book/02_model_complexity.ipynb",
-]  # fmt: skip
+]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 NOT_LOCKED = {"pip", "labhelpers"}  # the installer, and the book's package itself
 
