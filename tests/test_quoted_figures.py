@@ -57,7 +57,6 @@ PENDING = {
     "09_data_augmentation": "epoch times measured on generated images, recorded nowhere",
     "10_transfer_learning": "typed full-run table (part B) not in its headline",
     "12_shapes_lab": "typed full-run figures (65.7 %, MSE) not in its headline",
-    "README": "fresh-machine timings of the newcomer run, recorded nowhere",
     "06_fashion_mnist": "typed full-run table; the benchmark run that records it is under way",
 }
 
