@@ -323,11 +323,12 @@ def _remove_stale_partials(destination: Path) -> None:
 
 
 @contextmanager
-def _atomic_file(destination: Path):
+def atomic_file(destination: Path):
     """Yield a handle on a temporary file beside ``destination``; rename it into place only
-    when the block succeeds. Each writer (process id, thread id and a random token) has its
-    own temporary name, so writers filling the cache at once never see each other's
-    half-written file; those of killed writers are deleted."""
+    when the block succeeds. The book's one atomic writer (downloads, data and HOG caches).
+    Each writer (process id, thread id and a random token) has its own temporary name, so
+    writers filling a cache at once never see each other's half-written file; those of
+    killed writers are deleted. A read-only or full folder raises :class:`DataHomeError`."""
     destination = Path(destination)
     unique = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
     partial = destination.with_name(f".{destination.name}.{unique}.part")
@@ -376,7 +377,7 @@ def download(url: str, destination: Path, sha256: str | None = None) -> Path:
     """
     deadline, started = download_deadline(), time.monotonic()
     done = total = 0
-    with _atomic_file(destination) as out:
+    with atomic_file(destination) as out:
         try:
             with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT_S, deadline)) as response:
                 total = int(getattr(response, "headers", {}).get("Content-Length") or 0)
@@ -408,7 +409,7 @@ def download(url: str, destination: Path, sha256: str | None = None) -> Path:
 
 
 def _write_npz_atomically(path: Path, **arrays: np.ndarray) -> None:
-    with _atomic_file(path) as handle:
+    with atomic_file(path) as handle:
         np.savez_compressed(handle, **arrays)
 
 

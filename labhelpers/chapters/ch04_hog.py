@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
-import threading
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from labhelpers.checks import positive_int
+from labhelpers.data import DataHomeError, atomic_file, data_home
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 CACHE_VERSION = 1
@@ -220,8 +218,6 @@ def cache_path(
 ) -> Path:
     """Where the features of ``dataset`` with ``parameters`` are cached."""
     if cache_dir is None:
-        from labhelpers.data import data_home
-
         cache_dir = data_home() / "hog"
     name = "-".join(
         [dataset, f"o{parameters['orientations']}", f"ppc{parameters['pixels_per_cell']}",
@@ -254,15 +250,8 @@ def _read_cache(path: Path, parameters: dict, fingerprint: str, shape: tuple[int
 def _write_cache(path: Path, values: np.ndarray, parameters: dict, fingerprint: str) -> None:
     meta = {"version": CACHE_VERSION, "parameters": parameters, "images": fingerprint,
             "features": _fingerprint(values)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = f"{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"  # one per writer
-    partial = path.with_name(f".{path.name}.{writer}.part")
-    try:
-        with open(partial, "wb") as handle:
-            np.savez(handle, features=values, meta=np.array(json.dumps(meta)))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_file(path) as handle:
+        np.savez(handle, features=values, meta=np.array(json.dumps(meta)))
 
 
 def cached_features(
@@ -331,7 +320,7 @@ def cached_features(
                       progress=progress)
     try:
         _write_cache(path, values, parameters, fingerprint)
-    except OSError as error:  # a read-only or full data home: keep what was computed
+    except (OSError, DataHomeError) as error:  # a read-only or full folder: keep the features
         print(f"Note: the HOG features of {dataset} were computed but not cached ({error}); "
               "set LAB_DATA_HOME to a writable folder to keep them for next time.")
         return values
