@@ -20,7 +20,8 @@
 # **You will learn**
 #
 # - why the CNN that did well on MNIST digits does badly on small colour photos;
-# - what pooling and batch normalisation change: parameters, time, accuracy;
+# - what pooling and batch normalisation change: parameters, time, accuracy; and what
+#   batch normalisation computes in training and in inference (its moving statistics);
 # - how to read over-fitting from the training curves, and why the gap opens;
 # - which classes a CIFAR-10 network confuses, and what its worst mistakes look like.
 #
@@ -72,6 +73,8 @@ EPOCHS_DEEP = device.pick(full=3, quick=3)  # report 002's model6 (5x slower per
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 VALIDATION_SPLIT = 0.1  # the last 10 % of the training images, never trained on
+BN_BATCH = 64  # images in the batch that shows batch normalisation at work (both modes)
+N_CHANNELS_SHOWN = 6  # channels in its tables (both modes)
 
 # %%
 device.set_seed(SEED)
@@ -293,6 +296,163 @@ history2, seconds2, epoch_s2 = train(model2, EPOCHS_SMALL)
 check_training(history2, "model2")
 
 # %% [markdown]
+# ### Inside batch normalisation, with numbers
+#
+# A `BatchNormalization` layer keeps four numbers per channel: `gamma` ($\gamma$, a scale)
+# and `beta` ($\beta$, a shift), learned by gradient descent like any weight, and
+# `moving_mean` ($m$) and `moving_variance` ($v$), which no gradient touches. What it
+# computes depends on the mode it is called in:
+#
+# - **training** (inside `fit`, or `layer(x, training=True)`): for each channel, the mean
+#   $\mu_B$ and variance $\sigma_B^2$ **of this batch**, over its images and all positions;
+#   the output is $\gamma\,(x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon} + \beta$
+#   ($\epsilon$ = `epsilon`, 0.001 by default). Then it moves its running statistics 1 %
+#   of the way towards the batch's (`momentum=0.99`):
+#   $m \leftarrow 0.99\, m + 0.01\, \mu_B$ and $v \leftarrow 0.99\, v + 0.01\, \sigma_B^2$.
+# - **inference** (`predict`, `evaluate`, the validation scores of `fit`, or a plain
+#   `layer(x)`): the same formula with $m$ and $v$ in place of $\mu_B$ and $\sigma_B^2$. Each
+#   image is then transformed on its own, whatever else is in the batch.
+#
+# Exercises 7.5 and 7.6 ask you to write both formulas in NumPy. Here we look at the
+# numbers. A fresh layer, as model 2's was before training ($m = 0$, $v = 1$), with the
+# `gamma` and `beta` that model 2 has just learned, is fed what model 2's own batch
+# normalisation sees: `BN_BATCH` training images after model 2's convolution and pooling.
+
+# %%
+bn_trained = model2.layers[2]  # model 2's BatchNormalization
+features = model2.layers[1](model2.layers[0](x_train_scaled[:BN_BATCH]))  # conv, then pool
+features = keras.ops.convert_to_numpy(features)
+bn = keras.layers.BatchNormalization()  # momentum=0.99, epsilon=0.001
+bn.build(features.shape)
+bn.gamma.assign(keras.ops.convert_to_numpy(bn_trained.gamma))
+bn.beta.assign(keras.ops.convert_to_numpy(bn_trained.beta))
+gamma, beta, moving_mean_0, moving_variance_0 = (keras.ops.convert_to_numpy(w).copy()
+                                                 for w in bn.weights)
+print(f"features {features.shape}; momentum {bn.momentum}, epsilon {bn.epsilon}")
+
+# %% [markdown]
+# One call in training mode, then one in inference mode, on the same batch. The table
+# has one column for each of the first `N_CHANNELS_SHOWN` of the 32 channels: the batch's
+# statistics, the layer's learned scale and shift, the mean and standard deviation of the
+# output in each mode, and the moving statistics after the one training call.
+
+# %%
+out_training = keras.ops.convert_to_numpy(bn(features, training=True))
+moving_mean_1, moving_variance_1 = (keras.ops.convert_to_numpy(w).copy()
+                                    for w in (bn.moving_mean, bn.moving_variance))
+out_inference = keras.ops.convert_to_numpy(bn(features, training=False))
+
+axes = (0, 1, 2)  # images, rows, columns: one statistic per channel
+batch_mean = features.astype("float64").mean(axis=axes)
+batch_variance = features.astype("float64").var(axis=axes)  # divided by n, as Keras does
+bn_table = pd.DataFrame({
+    "batch mean": batch_mean, "batch variance": batch_variance,
+    "gamma": gamma, "beta": beta,
+    "out mean, training": out_training.mean(axis=axes),
+    "out std, training": out_training.std(axis=axes),
+    "moving_mean after": moving_mean_1, "moving_variance after": moving_variance_1,
+    "out mean, inference": out_inference.mean(axis=axes),
+    "out std, inference": out_inference.std(axis=axes),
+}).rename_axis("channel")
+print(bn_table.head(N_CHANNELS_SHOWN).T.to_string(float_format="{:.3g}".format))
+
+# %% [markdown]
+# The formulas, checked against the layer's output (in float64, to float32 rounding):
+
+# %%
+epsilon, momentum = bn.epsilon, bn.momentum
+expected_training = gamma * (features - batch_mean) / np.sqrt(batch_variance + epsilon) + beta
+expected_inference = (gamma * (features - moving_mean_1) / np.sqrt(moving_variance_1 + epsilon)
+                      + beta)
+np.testing.assert_allclose(out_training, expected_training, rtol=1e-3, atol=1e-3)
+np.testing.assert_allclose(out_inference, expected_inference, rtol=1e-4, atol=1e-5)
+np.testing.assert_allclose(moving_mean_1, momentum * moving_mean_0 + (1 - momentum) * batch_mean,
+                           rtol=1e-5, atol=1e-7)
+np.testing.assert_allclose(moving_variance_1,
+                           momentum * moving_variance_0 + (1 - momentum) * batch_variance,
+                           rtol=1e-5, atol=1e-7)
+np.testing.assert_allclose(out_training.mean(axis=axes), beta, atol=1e-3)
+print("✅ training: batch statistics; inference: moving statistics; each call moves "
+      f"them {1 - momentum:.0%} of the way")
+
+# %% [markdown]
+# How to read the table:
+#
+# - In training, each channel's output has mean $\beta$ whatever the batch's mean, and
+#   standard deviation $\gamma\,\sigma_B/\sqrt{\sigma_B^2 + \epsilon}$: $\gamma$ when the
+#   batch variance is well above $\epsilon$, less when it is not (compare the "batch
+#   variance" row with $\epsilon$).
+# - After one call, `moving_mean` is 1 % of the batch mean and `moving_variance` is still
+#   close to 1: the layer in inference mode barely normalises yet, and its outputs keep
+#   nearly the size of its inputs.
+#
+# After $k$ training steps the starting values $m = 0$, $v = 1$ still weigh
+# $0.99^k$ in the moving statistics: half after 69 steps, 5 % after about 300. How many
+# steps did model 2 train for in this run, and where did its own layer's statistics end,
+# next to the statistics of its input on the training images (with the final weights)?
+
+# %%
+steps_per_epoch = int(np.ceil(len(x_train_scaled) * (1 - VALIDATION_SPLIT) / BATCH_SIZE))
+bn_steps = steps_per_epoch * EPOCHS_SMALL
+trained_features = keras.ops.convert_to_numpy(
+    model2.layers[1](model2.layers[0](x_train_scaled[:8 * BN_BATCH])))
+print(pd.DataFrame({
+    "input mean": trained_features.mean(axis=axes),
+    "moving_mean": keras.ops.convert_to_numpy(bn_trained.moving_mean),
+    "input variance": trained_features.var(axis=axes),
+    "moving_variance": keras.ops.convert_to_numpy(bn_trained.moving_variance),
+}).rename_axis("channel").head(N_CHANNELS_SHOWN).to_string(float_format="{:.3g}".format))
+print(f"In this run model 2 took {bn_steps} training steps ({steps_per_epoch} per epoch): the "
+      f"starting values still weigh {momentum**bn_steps:.1%} of its moving statistics.")
+
+# %% [markdown]
+# ### Why `model(x, training=True)` and `model.predict(x)` differ
+#
+# `fit` computes its training loss and accuracy in training mode (batch statistics); its
+# validation scores, `evaluate` and `predict` use inference mode (moving statistics). The
+# same images through the trained model 2 both ways, on a copy of it (a training-mode
+# call would move the original's moving statistics); and one test image in two different
+# batches.
+
+# %%
+probe = keras.models.clone_model(model2)
+probe.set_weights(model2.get_weights())
+test_batch, other_batch = x_test_scaled[:BN_BATCH], x_test_scaled[BN_BATCH:2 * BN_BATCH]
+other_batch = np.concatenate([test_batch[:1], other_batch[1:]])  # image 0, other companions
+p_predict = model2.predict(test_batch, verbose=0)
+p_training = keras.ops.convert_to_numpy(probe(test_batch, training=True))
+p_training_other = keras.ops.convert_to_numpy(probe(other_batch, training=True))
+p_predict_other = model2.predict(other_batch, verbose=0)
+labels = y_test[:BN_BATCH, 0]
+print(f"largest |training mode - predict| over {BN_BATCH} test images: "
+      f"{np.abs(p_training - p_predict).max():.3f} (probabilities)")
+print(f"predicted class changes for {np.mean(p_training.argmax(1) != p_predict.argmax(1)):.0%} "
+      f"of them; accuracy {np.mean(p_training.argmax(1) == labels):.0%} in training mode, "
+      f"{np.mean(p_predict.argmax(1) == labels):.0%} with predict")
+print(f"test image 0 in two batches: its probabilities move by "
+      f"{np.abs(p_training[0] - p_training_other[0]).max():.4f} in training mode, by "
+      f"{np.abs(p_predict[0] - p_predict_other[0]).max():.1e} with predict")
+
+# %%
+assert np.abs(p_training[0] - p_training_other[0]).max() > 1e-6, (
+    "in training mode an image's output should depend on the rest of its batch")
+np.testing.assert_allclose(p_predict[0], p_predict_other[0], atol=1e-5,
+                           err_msg="predict should not depend on the rest of the batch")
+assert np.abs(p_training - p_predict).max() > 1e-6, "the two modes should differ"
+print("✅ training mode depends on the batch; predict does not")
+
+# %% [markdown]
+# The two modes agree only as far as the moving statistics match the batch's. After a
+# full run's thousands of steps, the moving statistics have forgotten their start and the
+# two differ by batch-to-batch noise; after a short run (quick mode: a few dozen steps)
+# they still carry much of $m = 0$, $v = 1$, and `predict` can be far from what `fit`
+# reported: the lines above say how far in this run. This is also why model 2's
+# validation accuracy, computed in inference mode, can lag its training accuracy early in
+# training without any over-fitting. In training mode an image's output also depends on
+# its batch-mates, which is why nobody predicts in training mode: the same photo would get
+# different answers in different batches.
+
+# %% [markdown]
 # ## Model 3: report 002's model6, two convolution blocks
 #
 # Two blocks of convolution (5 × 5, "valid"), max-pooling and batch normalisation, then a
@@ -496,6 +656,10 @@ headline
 # - Max-pooling shrinks the maps and the dense layer behind them (model 2 has a quarter of
 #   the parameters); batch normalisation lets training move faster. Two convolution
 #   blocks (report 002's model6, 621,578 parameters) reach 63.78 % in the report.
+# - Batch normalisation normalises with the **batch's** statistics in training and with
+#   its **moving** statistics in inference, which move 1 % of the way at each training step:
+#   after a short run they still carry their start, and `predict` can disagree with what
+#   `fit` reported; in training mode an image's output depends on its batch-mates.
 # - Over-fitting is read from the curves: the training accuracy goes on rising while the
 #   validation accuracy stalls and the validation loss climbs.
 # - On CIFAR-10, expect the mistakes between look-alike classes: cat and dog, car and
