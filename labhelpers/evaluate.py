@@ -498,3 +498,139 @@ def layer_table(model) -> pd.DataFrame:
              "parameters": parameters, "inputs": ", ".join(inputs) or "-"}
         )
     return pd.DataFrame(rows, columns=LAYER_COLUMNS)
+
+
+def _last_conv2d(model):
+    """The last Conv2D layer of ``model`` (searching nested models too), or a clear error."""
+    import keras
+
+    found = None
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):  # SeparableConv2D is a Conv2D too
+            found = layer
+    if found is None:
+        kinds = ", ".join(type(layer).__name__ for layer in model.layers) or "none"
+        raise ValueError(
+            f"Grad-CAM needs a Conv2D layer, and model {model.name!r} has none (its layers: "
+            f"{kinds}); pass layer_name= to use another layer with (h, w, channels) outputs"
+        )
+    return found
+
+
+def _score_tensors(model):
+    """The tensor whose entries Grad-CAM differentiates, and how to turn it into class scores.
+
+    A model that ends in a softmax gives probabilities near 1 for confident predictions,
+    whose gradient vanishes; Grad-CAM uses the scores before the softmax (the logits), as in
+    the paper. For a final ``Dense(..., activation="softmax")`` those are its input times its
+    kernel plus its bias; for a final ``Softmax`` or ``Activation("softmax")`` layer, its input.
+    """
+    import keras
+
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    is_softmax = activation is keras.activations.softmax or getattr(
+        activation, "__name__", "") == "softmax"
+    if isinstance(last, keras.layers.Softmax) or (
+        isinstance(last, keras.layers.Activation) and is_softmax
+    ):
+        return last.input, lambda values: values
+    if isinstance(last, keras.layers.Dense) and is_softmax:
+        def logits(values):
+            import tensorflow as tf
+
+            kernel = tf.cast(last.kernel, values.dtype)
+            return tf.matmul(values, kernel) + tf.cast(last.bias, values.dtype) \
+                if last.use_bias else tf.matmul(values, kernel)
+        return last.input, logits
+    return last.output, lambda values: values  # (a Sequential's model.outputs is another graph)
+
+
+def grad_cam(model, images, class_indices=None, layer_name: str | None = None,
+             batch_size: int = 128) -> np.ndarray:
+    """Grad-CAM heatmaps: where in each image the model found evidence for a class.
+
+    For each image, the gradient of the class score with respect to the feature maps of a
+    convolution layer, averaged over the map, weights each channel; the weighted sum of the
+    channels, with negative values set to 0, is the heatmap (Selvaraju et al., 2017). The
+    class score is the logit (the score before the softmax).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A Sequential or functional classifier on the TensorFlow backend.
+    images : array (n, h, w) or (n, h, w, channels)
+        Inputs as the model takes them (a missing channel axis is added).
+    class_indices : int, sequence of n ints, or None
+        The class to explain for each image; None explains the predicted class.
+    layer_name : str, optional
+        The layer whose feature maps are used; the last Conv2D by default.
+    batch_size : int
+        Images per gradient computation.
+
+    Returns
+    -------
+    float32 array (n, h, w)
+        One heatmap per image, resized to the image size, scaled so that each map's peak is
+        1 (a map that is 0 everywhere stays 0): values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        No Conv2D layer (and no ``layer_name``), a layer without (h, w, channels) outputs, a
+        class index out of range, or images that do not fit the model.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(f"grad_cam needs the TensorFlow backend, not {keras.backend.backend()}")
+    import tensorflow as tf
+
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., np.newaxis]
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"images must have shape (n, h, w) or (n, h, w, channels), got "
+                         f"{np.asarray(images).shape}")
+    try:
+        model.inputs  # noqa: B018  (a Sequential model that was never called has none)
+        has_inputs = bool(model.inputs)
+    except (AttributeError, ValueError):
+        has_inputs = False
+    if not has_inputs:
+        model(x[:1])  # builds a Sequential model's graph, so that layer outputs exist
+    layer = model.get_layer(layer_name) if layer_name is not None else _last_conv2d(model)
+    if len(layer.output.shape) != 4:
+        raise ValueError(f"layer {layer.name!r} has outputs of shape {layer.output.shape}; "
+                         "Grad-CAM needs (batch, h, w, channels) feature maps")
+    score_input, to_scores = _score_tensors(model)
+    probe = keras.Model(model.inputs, [layer.output, score_input])
+    n = len(x)
+    n_classes = int(model.outputs[0].shape[-1])
+    if class_indices is None:
+        wanted = None
+    else:
+        wanted = np.broadcast_to(np.asarray(class_indices), (n,)).astype(np.int64)
+        if wanted.min() < 0 or wanted.max() >= n_classes:
+            raise ValueError(f"class_indices must lie in 0..{n_classes - 1}, got "
+                             f"{wanted.min()}..{wanted.max()}")
+    heatmaps = []
+    for start in range(0, n, batch_size):
+        batch = tf.constant(x[start:start + batch_size])
+        with tf.GradientTape() as tape:
+            raw_maps, values = probe(batch, training=False)
+            scores = to_scores(tf.cast(values, tf.float32))
+            classes = (tf.argmax(scores, axis=1) if wanted is None
+                       else tf.constant(wanted[start:start + batch_size]))
+            chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
+        gradients = tape.gradient(chosen, raw_maps)
+        if gradients is None:
+            raise ValueError(f"the class score does not depend on layer {layer.name!r}")
+        gradients, maps = tf.cast(gradients, tf.float32), tf.cast(raw_maps, tf.float32)
+        weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+        cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[..., tf.newaxis]
+        cam = tf.image.resize(cam, x.shape[1:3], method="bilinear")[..., 0]
+        heatmaps.append(cam.numpy())
+    cams = np.concatenate(heatmaps).astype(np.float32)
+    peaks = cams.reshape(n, -1).max(axis=1)[:, None, None]
+    return np.where(peaks > 0, cams / np.where(peaks > 0, peaks, 1), 0).clip(0, 1)

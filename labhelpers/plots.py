@@ -22,14 +22,71 @@ from labhelpers.evaluate import (
     worst_classified,
 )
 
+# Where a figure is read (issue 17). The site shows a figure's PNG at its natural width, or
+# shrinks it to the column of text: about 670 px at a 1,280 px desktop window and 340 px on a
+# 390 px phone (16 px page margins and the output's padding), measured on the site's pages.
+# A notebook saves the PNG with bbox_inches="tight" (0.1 in padding) at the figure's dpi.
+DESKTOP_WIDTH_PX = 670
+PHONE_WIDTH_PX = 340
+MIN_TEXT_PX = 9.0
+
+
+def smallest_text(fig, display_width_px: float = PHONE_WIDTH_PX) -> tuple[float, str]:
+    """The smallest text a reader sees in ``fig``, in screen pixels, and that text.
+
+    The figure is drawn, every piece of text the renderer draws is recorded, and its size
+    is converted to pixels on a page whose column is ``display_width_px`` wide: font size
+    (points) x dpi / 72 x the factor by which the browser shrinks the PNG to the column
+    (1 when it fits). Returns ``(inf, "")`` for a figure without text.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    drawn: list[tuple[float, str]] = []
+    draw_text = renderer.draw_text
+
+    def recording(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if str(s).strip():
+            drawn.append((prop.get_size_in_points(), str(s)))
+        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    renderer.draw_text = recording
+    try:
+        fig.draw(renderer)
+    finally:
+        del renderer.draw_text
+    if not drawn:
+        return float("inf"), ""
+    pad = plt.rcParams["savefig.pad_inches"]
+    natural_px = (fig.get_tightbbox(renderer).width + 2 * pad) * fig.dpi
+    shrink = min(1.0, display_width_px / natural_px)
+    points, text = min(drawn)
+    return points * fig.dpi / 72 * shrink, text
+
 
 def use_book_style() -> None:
-    """The plot defaults of the book: readable fonts, light grid, no top/right spines."""
+    """The plot defaults of the book: readable fonts, light grid, no top/right spines.
+
+    A figure 5 inches wide with 12-point text keeps its smallest text (10-point legends)
+    above 9 px on a phone, where the page shrinks it to 340 px (see :func:`smallest_text`).
+    """
     plt.rcParams.update({
-        "figure.dpi": 100, "savefig.dpi": 100, "font.size": 11, "axes.grid": True,
-        "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-        "image.cmap": "gray",
+        "figure.dpi": 100, "savefig.dpi": 100, "font.size": 12, "figure.figsize": (5.0, 3.4),
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+        "axes.spines.right": False, "image.cmap": "gray",
     })
+
+
+def legible_width(points: float | None = None) -> float:
+    """The widest figure (inches, as saved) whose ``points``-sized text is 9 px on a phone.
+
+    ``points`` defaults to the current base font size.
+    """
+    if points is None:
+        points = float(plt.rcParams["font.size"])
+    return points / 72 * PHONE_WIDTH_PX / MIN_TEXT_PX
 
 
 def training_curves(
@@ -59,8 +116,13 @@ def training_curves(
         named = {label: history_dict(run) for label, run in runs.items()}
     else:
         named = {"": history_dict(runs)}
-    if ax is None:
-        _, ax = plt.subplots(1, len(metric_names), figsize=(5 * len(metric_names), 3.6))
+    several = len(named) > 1
+    own_figure = ax is None
+    if ax is None:  # one metric per row: narrow enough to stay legible on a phone
+        width = 2.9 if several else 4.8
+        _, ax = plt.subplots(len(metric_names), 1, figsize=(width, 2.6 * len(metric_names)),
+                             sharex=True, squeeze=False)
+        ax = ax[:, 0]
     axes = list(np.atleast_1d(ax))
     if len(axes) != len(metric_names):
         raise ValueError(f"got {len(axes)} axes for {len(metric_names)} metrics")
@@ -85,14 +147,19 @@ def training_curves(
                           + (f" (every {every} epochs)" if every > 1 else ""))
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("epoch")
+        axis.xaxis.set_tick_params(labelbottom=True)
         axis.set_ylabel(metric)
         axis.set_title(metric)
-        if len(named) == 1:
+        if not several:
             axis.legend(fontsize="small")
-    if len(named) > 1:  # several runs: one legend, beside the last plot, hiding no line
-        axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
+    figure = axes[0].figure
     if title:
-        axes[0].figure.suptitle(title)
+        figure.suptitle(title)
+    if own_figure and len(axes) > 1:
+        figure.tight_layout()
+    if several:  # one legend, beside the plots (centred on the figure), hiding no line
+        axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5),
+                        bbox_transform=figure.transFigure)
     return axes
 
 
@@ -105,11 +172,10 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
     matrix = metrics.confusion_matrix(true, pred, labels=range(len(names))).astype(float)
     if normalize:
         matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    if ax is None:
-        size = max(4.0, 0.55 * len(names) + 1.5)
-        _, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(matrix, cmap="Blues")
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    if ax is None:  # no colour bar: every cell prints its number
+        size = min(4.8, max(2.5, 0.36 * len(names) + 1.2))
+        _, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("predicted class")
@@ -118,9 +184,9 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
     threshold = matrix.max() / 2
     for (row, col), value in np.ndenumerate(matrix):
         text = f"{value:.2f}" if normalize else f"{int(value)}"
-        ax.text(col, row, text, ha="center", va="center", fontsize=8,
+        ax.text(col, row, text, ha="center", va="center", fontsize="small",
                 color="white" if value > threshold else "black")
-    ax.set_title("confusion matrix" + (" (share of each true class)" if normalize else ""))
+    ax.set_title("confusion matrix" + ("\n(share of each true class)" if normalize else ""))
     return ax
 
 
@@ -170,7 +236,7 @@ def image_grid(
     predictions=None,
     class_names=None,
     titles: Sequence[str] | None = None,
-    ncols: int = 10,
+    ncols: int | None = None,
     ax=None,
     row_labels: Sequence[str] | None = None,
 ):
@@ -182,7 +248,8 @@ def image_grid(
     labels, predictions : labels (n,) or probability rows, optional
     class_names : names for the labels, optional
     titles : one string per image, optional (replaces the label titles)
-    ncols : images per row
+    ncols : images per row; by default as many as keep the titles legible on a phone
+        (at most 10): each column is as wide as its longest title line
     ax : Axes, optional
     row_labels : one label per row, written left of it, optional
 
@@ -200,25 +267,38 @@ def image_grid(
     titles = None if titles is None else [str(title) for title in titles]
     if titles is None and (labels is not None or predictions is not None):
         titles, colours = _label_titles(labels, predictions, class_names)
+    points = float(plt.rcParams["font.size"])
+    longest = max((len(line) for title in titles or [] for line in title.split("\n")),
+                  default=0)
+    image_inches = 0.45 if not titles else 0.5 if longest < 6 else 0.75  # one image's width
+    column_inches = max(image_inches + 0.06, 0.58 * points / 72 * longest + 0.12)
+    if pictures.shape[2] < 24:  # tiny images (3 x 3 filters): enlarge, for an even layout
+        factor = -(-24 // pictures.shape[2])
+        pictures = pictures.repeat(factor, axis=1).repeat(factor, axis=2)
+    if ncols is None:
+        ncols = int(max(1, min(10, (0.92 * legible_width(points) - 0.4) // column_inches)))
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     height, width = pictures.shape[1:3]
+    per_inch = width / image_inches  # canvas pixels per inch of figure
+    pitch = max(width + 2, int(round(column_inches * per_inch)))
     lines = max((title.count("\n") + 1 for title in titles), default=0) if titles else 0
-    gap = 2 + lines * max(4, height // 4)
-    shape = (nrows * (height + gap), ncols * (width + 2)) + pictures.shape[3:]
+    gap = 2 + int(np.ceil(lines * 1.25 * points / 72 * per_inch))
+    shape = (nrows * (height + gap), ncols * pitch) + pictures.shape[3:]
     canvas = np.ones(shape, dtype=np.float32)
     for i, picture in enumerate(pictures):
         row, col = divmod(i, ncols)
-        top, left = row * (height + gap) + gap, col * (width + 2) + 1
+        top, left = row * (height + gap) + gap, col * pitch + (pitch - width) // 2
         canvas[top : top + height, left : left + width] = picture
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.1 * ncols + 0.5, 1.3 * nrows + 0.3))
+        figure = plt.figure(figsize=(shape[1] / per_inch, shape[0] / per_inch))
+        ax = figure.add_axes((0, 0, 1, 1))
     ax.imshow(canvas, cmap="gray" if canvas.ndim == 2 else None, vmin=0, vmax=1)
     if titles:
         for i, (title, colour) in enumerate(zip(titles, colours)):
             row, col = divmod(i, ncols)
-            ax.text(col * (width + 2) + 1 + width / 2, row * (height + gap) + gap - 1, title,
-                    ha="center", va="bottom", fontsize=8, color=colour)
+            ax.text(col * pitch + pitch / 2, row * (height + gap) + gap - 1, title,
+                    ha="center", va="bottom", color=colour)
     if row_labels is not None:
         if len(row_labels) != nrows:
             raise ValueError(f"row_labels has {len(row_labels)} entries for {nrows} rows")
@@ -246,7 +326,7 @@ def image_rows(rows: Mapping[str, object], ax=None):
                       row_labels=list(rows))
 
 
-def filters(kernel, ncols: int = 8, ax=None):
+def filters(kernel, ncols: int | None = None, ax=None):
     """Draw the filters of a Conv2D kernel of shape (kh, kw, in_channels, n_filters).
 
     Three input channels are drawn in colour, otherwise the first channel in grey; each
@@ -264,7 +344,7 @@ def filters(kernel, ncols: int = 8, ax=None):
     return image_grid(tiles, titles=titles, ncols=ncols, ax=ax)
 
 
-def feature_maps(maps, ncols: int = 8, ax=None):
+def feature_maps(maps, ncols: int | None = None, ax=None):
     """Draw the channels of one image's feature maps, shape (h, w, channels). Returns the Axes."""
     array = np.asarray(maps, dtype=np.float32)
     if array.ndim == 4 and array.shape[0] == 1:
@@ -278,8 +358,8 @@ def feature_maps(maps, ncols: int = 8, ax=None):
     return image_grid(tiles, titles=[f"map {i}" for i in range(len(tiles))], ncols=ncols, ax=ax)
 
 
-def worst_classified_images(images, probabilities, y_true, k=10, class_names=None, ncols=10,
-                            ax=None):
+def worst_classified_images(images, probabilities, y_true, k=10, class_names=None,
+                            ncols=None, ax=None):
     """Draw the ``k`` images whose true class got the lowest probability.
 
     Each title reads the true class, "→predicted" and the probability of the true class.
@@ -294,13 +374,13 @@ def worst_classified_images(images, probabilities, y_true, k=10, class_names=Non
         )
     titles = [f"{row.true}\n→{row.predicted}\np={row.p_true:.3f}" for row in table.itertuples()]
     ax = image_grid(pictures[table.index.to_numpy()], titles=titles, ncols=ncols, ax=ax)
-    ax.set_title(f"the {len(table)} worst-classified images (true→predicted)")
+    ax.set_title(f"the {len(table)} worst-classified images\n(true→predicted)")
     return ax
 
 
 def confusion_examples(
     images, y_true, y_pred, true_class, predicted_class, k: int = 10,
-    class_names: Sequence[str] | None = None, ncols: int = 10, ax=None,
+    class_names: Sequence[str] | None = None, ncols: int | None = None, ax=None,
 ):
     """Draw up to ``k`` images of ``true_class`` that the model called ``predicted_class``.
 
@@ -324,7 +404,7 @@ def confusion_examples(
     shown = found[:k]
     if len(shown) == 0:
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 1))
+            _, ax = plt.subplots(figsize=(4.5, 1))
         ax.set_axis_off()
         ax.text(0.5, 0.5, f"no {names[t]} was predicted as {names[p]}", ha="center",
                 va="center", transform=ax.transAxes)
@@ -335,7 +415,7 @@ def confusion_examples(
     else:
         titles = [f"#{i}" for i in shown]
     ax = image_grid(pictures[shown], titles=titles, ncols=ncols, ax=ax)
-    ax.set_title(heading + (" (p: probability of the wrong class)" if "p=" in titles[0] else ""))
+    ax.set_title(heading + ("\n(p: probability of the wrong class)" if "p=" in titles[0] else ""))
     return ax
 
 
@@ -372,19 +452,22 @@ def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str
     names = name_classes(class_names, n_classes)
     classes = np.arange(len(names))
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(names) + 1), 3.4))
+        _, ax = plt.subplots(figsize=(min(4.6, max(3.0, 0.35 * len(names) + 1)), 3.4))
     width = 0.8 / len(labels)
     lowest = 1.0
     for i, (model_name, pred) in enumerate(labels.items()):
         f1 = metrics.f1_score(true, pred, labels=classes, average=None, zero_division=0)
         lowest = min(lowest, float(f1.min()))
         ax.bar(classes + (i - (len(labels) - 1) / 2) * width, f1, width, label=model_name)
-    ax.set_xticks(classes, names, rotation=30 if max(map(len, names)) > 3 else 0, ha="right"
+    ax.set_xticks(classes, names, rotation=45 if max(map(len, names)) > 3 else 0, ha="right"
                   if max(map(len, names)) > 3 else "center")
     ax.set_ylim(max(0.0, lowest - 0.05), 1.0)  # zoom in: the differences are small
     ax.set_ylabel("F1 score")
-    ax.set_title("F1 score of each class")
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    columns = min(len(labels), 2)  # the legend above the bars, under the title
+    ax.legend(fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=columns,
+              frameon=False)
+    rows = -(-len(labels) // columns)
+    ax.set_title("F1 score of each class", pad=8 + rows * 1.9 * 0.833 * plt.rcParams["font.size"])
     return ax
 
 
@@ -404,7 +487,7 @@ def generalization_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories must be a non-empty dict of name -> history")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.6))
+        _, ax = plt.subplots(figsize=(4.6, 3.4))
     for index, (name, history) in enumerate(histories.items()):
         gap = generalization_gap(history, metric)
         ax.plot(np.arange(1, len(gap) + 1), gap, "o-", color=f"C{index}", label=str(name))
@@ -414,4 +497,46 @@ def generalization_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
     ax.set_ylabel(f"train {metric} − validation {metric}")
     ax.set_title(f"generalisation gap ({metric})")
     ax.legend(fontsize="small")
+    return ax
+
+
+def grad_cam_grid(images, heatmaps, titles: Sequence[str] | None = None,
+                  colours: Sequence[str] | None = None, ncols: int | None = None,
+                  alpha: float = 0.5, ax=None):
+    """Each image in grey with its Grad-CAM heatmap laid over it in colour (red: hot).
+
+    Parameters
+    ----------
+    images : array (n, h, w) or (n, h, w, 1), pixels 0-1 or 0-255
+    heatmaps : array (n, h, w), values in [0, 1], e.g. from
+        :func:`labhelpers.evaluate.grad_cam`
+    titles : one string per image, optional, e.g. "Shirt\n→T-shirt/top 93%"
+    colours : one colour per title, optional (e.g. red for a mistake)
+    ncols : images per row; by default as many as keep the titles legible on a phone
+    alpha : how much of the colour shows: 0 the image alone, 1 the heatmap alone
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        One Axes holding the whole grid as a single image (see :func:`image_grid`).
+    """
+    pictures = _as_images(images)
+    if pictures.ndim != 3:
+        raise ValueError(f"images must be grey (n, h, w) or (n, h, w, 1), got {pictures.shape}")
+    maps = np.asarray(heatmaps, dtype=np.float32)
+    if maps.shape != pictures.shape:
+        raise ValueError(f"heatmaps has shape {maps.shape} but images has {pictures.shape}: "
+                         "one heatmap of the image's size per image")
+    if not np.all(np.isfinite(maps)) or maps.min() < 0 or maps.max() > 1:
+        raise ValueError("heatmaps must hold values in [0, 1] (grad_cam returns them so)")
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    if colours is not None and len(colours) != len(pictures):
+        raise ValueError(f"colours has {len(colours)} entries for {len(pictures)} images")
+    heat = plt.get_cmap("jet")(maps)[..., :3]
+    blended = (1 - alpha) * pictures[..., np.newaxis] + alpha * heat
+    ax = image_grid(blended, titles=titles, ncols=ncols, ax=ax)
+    for text, colour in zip(ax.texts, colours or []):
+        text.set_color(colour)
     return ax
