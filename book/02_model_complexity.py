@@ -625,7 +625,8 @@ plt.show()
 # %% tags=["exercise"]
 your_turn_model = keras.Sequential([
     keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(16, (3, 3), activation="relu"),
-    keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"),
+    keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+    keras.layers.Dense(10, activation="softmax"),
 ])
 
 my_count = None  # your answer, e.g. 12345
@@ -718,7 +719,8 @@ def mlp_params(widths):
 
 
 def keras_mlp_params(widths):
-    layers_ = [keras.Input(shape=(widths[0],))] + [keras.layers.Dense(units) for units in widths[1:]]
+    layers_ = [keras.Input(shape=(widths[0],))]
+    layers_ += [keras.layers.Dense(units) for units in widths[1:]]
     return keras.Sequential(layers_).count_params()
 
 

@@ -184,12 +184,13 @@ pd.DataFrame(lengths)
 # %%
 needed = sorted({(c["pixels_per_cell"], c["orientations"]) for c in CONFIGS.values()})
 features_train, features_test = {}, {}
-start = time.perf_counter()
-for cell, n_orientations in needed:
-    kwargs = dict(orientations=n_orientations, pixels_per_cell=cell, cells_per_block=1)
-    features_train[cell, n_orientations] = hog.cached_features(x_train, "mnist-train", **kwargs)
-    features_test[cell, n_orientations] = hog.cached_features(x_test, "mnist-test", **kwargs)
-extraction_seconds = time.perf_counter() - start
+with device.timer() as clock:
+    for cell, n_orientations in needed:
+        kwargs = dict(orientations=n_orientations, pixels_per_cell=cell, cells_per_block=1)
+        features_train[cell, n_orientations] = hog.cached_features(x_train, "mnist-train",
+                                                                   **kwargs)
+        features_test[cell, n_orientations] = hog.cached_features(x_test, "mnist-test", **kwargs)
+extraction_seconds = clock.seconds
 print(f"HOG of {len(x_train) + len(x_test):,} images with {len(needed)} settings:"
       f" {extraction_seconds:.1f} s (cached ones are only read)")
 
@@ -254,16 +255,16 @@ print(f"{lab_model.count_params():,} parameters")
 def train(name, x_fit, x_eval, units, activation):
     device.set_seed(SEED)
     model = build_mlp(x_fit.shape[1], units, activation)
-    cpu_ticks, start = [time.process_time()], time.perf_counter()
-    clock = keras.callbacks.LambdaCallback(
+    cpu_ticks = [time.process_time()]
+    ticker = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: cpu_ticks.append(time.process_time())
     )
-    history = model.fit(
-        x_fit, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, callbacks=[clock], verbose=0,
-    )
-    row = evaluate.model_report(model, x_eval, y_test, name=name,
-                                train_seconds=time.perf_counter() - start)
+    with device.timer() as clock:
+        history = model.fit(
+            x_fit, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT, callbacks=[ticker], verbose=0,
+        )
+    row = evaluate.model_report(model, x_eval, y_test, name=name, train_seconds=clock.seconds)
     row["epoch_cpu_s"] = float(np.median(np.diff(cpu_ticks)))  # CPU time of a typical epoch
     print(f"{name:<26} {row['train_s']:6.1f} s   test accuracy {row['accuracy']:.2%}")
     return model, history, row
@@ -620,9 +621,11 @@ rng = np.random.default_rng(4)
 exercises.check_function(
     cell_histogram,
     reference=lambda cell, orientations: hog.features(
-        cell[None], orientations, pixels_per_cell=8, cells_per_block=1, block_norm="L1", progress=False
+        cell[None], orientations, pixels_per_cell=8, cells_per_block=1, block_norm="L1",
+        progress=False,
     )[0],
-    inputs=[(rng.random((8, 8)), 9), (rng.random((8, 8)), 4), (np.outer(np.arange(8), np.ones(8)) / 8, 8)],
+    inputs=[(rng.random((8, 8)), 9), (rng.random((8, 8)), 4),
+            (np.outer(np.arange(8), np.ones(8)) / 8, 8)],
     what="your cell histogram",
     atol=1e-4,
 )

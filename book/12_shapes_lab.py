@@ -51,7 +51,6 @@
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
 import warnings
 
 import keras
@@ -267,13 +266,13 @@ plt.show()
 
 # %%
 free_linear = linear_classifier()
-start = time.perf_counter()
-history_free_linear = free_linear.fit(
-    x_free, y_free, epochs=FREE_LINEAR_EPOCHS, batch_size=BATCH_SIZE,
-    validation_split=0.1, verbose=0,
-)
+with device.timer() as clock:
+    history_free_linear = free_linear.fit(
+        x_free, y_free, epochs=FREE_LINEAR_EPOCHS, batch_size=BATCH_SIZE,
+        validation_split=0.1, verbose=0,
+    )
 rows = [evaluate.model_report(free_linear, x_free_test, y_free_test, name="linear (Dense 3)",
-                              train_seconds=time.perf_counter() - start)]
+                              train_seconds=clock.seconds)]
 print(f"linear model on moving shapes: test accuracy {rows[0]['accuracy']:.1%}")
 
 # %% [markdown]
@@ -316,14 +315,14 @@ cnn.summary()
 
 # %%
 cnn_loss_before = cnn.evaluate(x_free_test[..., None], y_free_test, verbose=0)[0]
-start = time.perf_counter()
-history_cnn = cnn.fit(
-    x_free[..., None], y_free, epochs=CNN_EPOCHS, batch_size=BATCH_SIZE,
-    validation_split=0.1, verbose=2,
-)
+with device.timer() as clock:
+    history_cnn = cnn.fit(
+        x_free[..., None], y_free, epochs=CNN_EPOCHS, batch_size=BATCH_SIZE,
+        validation_split=0.1, verbose=2,
+    )
 rows.append(evaluate.model_report(cnn, x_free_test[..., None], y_free_test,
                                   name="deeper CNN (report 004)",
-                                  train_seconds=time.perf_counter() - start))
+                                  train_seconds=clock.seconds))
 results = pd.DataFrame(rows).set_index("name")
 results.style.format({"test_loss": "{:.3f}", "accuracy": "{:.3f}", "macro_f1": "{:.3f}"})
 
@@ -414,14 +413,14 @@ def vertex_regressor():
 regression = {}
 for name, targets in (("as drawn", vertices_tri), ("sorted", sorted_tri)):
     model = vertex_regressor()
-    start = time.perf_counter()
-    history = model.fit(x_tri[..., None], targets.reshape(-1, 6), epochs=REGRESSION_EPOCHS,
-                        batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
-    # Calling the model directly: predict() builds a new tf.function for every new model,
-    # and TensorFlow warns about "retracing" when a loop does that.
-    predicted = keras.ops.convert_to_numpy(model(x_tri_test[..., None])).reshape(-1, 3, 2)
+    with device.timer() as clock:
+        history = model.fit(x_tri[..., None], targets.reshape(-1, 6), epochs=REGRESSION_EPOCHS,
+                            batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
+        # Calling the model directly: predict() builds a new tf.function for every new model,
+        # and TensorFlow warns about "retracing" when a loop does that.
+        predicted = keras.ops.convert_to_numpy(model(x_tri_test[..., None])).reshape(-1, 3, 2)
     regression[name] = {"model": model, "history": history, "predicted": predicted,
-                        "seconds": time.perf_counter() - start}
+                        "seconds": clock.seconds}
     print(f"{name}: trained in {regression[name]['seconds']:.0f} s")
 plots.training_curves({name: run["history"] for name, run in regression.items()},
                       metrics="loss")
@@ -589,7 +588,8 @@ exercises.check(
 # <details><summary>Solution (open it once you have tried)</summary>
 #
 # ```python
-# my_cnn_parameters = (5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16 + (16 + 1) * 16 + (16 + 1) * 3
+# my_cnn_parameters = ((5 * 5 * 1 + 1) * 16 + (5 * 5 * 16 + 1) * 16 + 4 * 16
+#                      + (16 + 1) * 16 + (16 + 1) * 3)
 # ```
 #
 # </details>
