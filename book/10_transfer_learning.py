@@ -30,8 +30,7 @@
 # **Run time:** full mode offline (part B real, part A a short demonstration): 2.3
 # minutes measured on a 2-core CPU.
 # Part A in full mode, for students online: 5 to 10 minutes on a 2-core CPU and under a
-# minute on a GPU (rough *estimates*, not measured: see part A). Quick mode: about 60 s on
-# an unshared machine (2.8 minutes measured on the shared one).
+# minute on a GPU (rough *estimates*, not measured: see part A). Quick mode: about 60 s.
 
 # %% [markdown]
 # The lab questions, from two reports. Report 000 (exercise 2) trained a new head on
@@ -56,8 +55,6 @@
 
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
-
-import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -128,16 +125,12 @@ except Exception as error:
         raise
     pretrained = False
     print(f"⚠️  The ImageNet weights could not be downloaded:\n    {error}\n"
-          "    This machine is offline. Part A will run its code on an UNTRAINED MobileNetV2\n"
-          "    (weights=None): the freeze / unfreeze / low-learning-rate mechanics are\n"
-          "    exercised, but the network is NOT pretrained and its accuracy means nothing.\n"
-          "    Part B below needs no download and gives real numbers.")
+          "    Part A runs its code on an UNTRAINED MobileNetV2 (weights=None); part B needs "
+          "no download.")
 
 # %% [markdown]
-# Part A also needs CIFAR-10. In quick mode, without the real data, the loader returns a
-# **generated stand-in** (drawn scenes of the ten classes, CIFAR-10's shape) and says so;
-# in full mode it stops with `DataUnavailableError`, which the next cell catches: the
-# mechanics then run on a stand-in made explicitly, and say so.
+# Part A also needs CIFAR-10. Where full mode cannot find it (`DataUnavailableError`), the
+# next cell makes a stand-in of its shape, so that the mechanics still run.
 
 # %%
 try:
@@ -148,7 +141,6 @@ except data.DataUnavailableError as error:
     cifar = data.LoadedData(*standin, name="cifar10", kind="stand-in",
                             source=data.STANDIN_DESCRIPTIONS["cifar10"],
                             class_names=data.CIFAR10_CLASSES)
-    print(cifar.describe())
 (a_train_x, a_train_y), (a_test_x, a_test_y) = cifar
 
 # %% [markdown]
@@ -205,12 +197,12 @@ print(f"{a_model.count_params():,} parameters, of which {n_trainable:,} trainabl
 
 # %%
 backbone_before = transfer.weights_by_layer(backbone)
-start = time.perf_counter()
-a_frozen = a_model.fit(
-    a_train_x, a_train_y, epochs=frozen_epochs, batch_size=A_BATCH_SIZE,
-    validation_split=0.1, verbose=2,
-)
-a_frozen_seconds = time.perf_counter() - start
+with device.timer() as clock:
+    a_frozen = a_model.fit(
+        a_train_x, a_train_y, epochs=frozen_epochs, batch_size=A_BATCH_SIZE,
+        validation_split=0.1, verbose=2,
+    )
+a_frozen_seconds = clock.seconds
 moved = transfer.changed_layers(backbone_before, transfer.weights_by_layer(backbone))
 assert moved == [], f"frozen backbone layers changed during training: {moved[:5]}"
 assert np.all(np.isfinite(a_frozen.history["loss"])), "the loss is not finite"
@@ -241,12 +233,12 @@ top_names = {layer.name for layer in backbone.layers[-A_FINE_TUNE_LAYERS:]}
 print(f"{n_trainable_layers} of the last {A_FINE_TUNE_LAYERS} backbone layers are trainable "
       "(batch normalisation stays frozen)")
 backbone_before = transfer.weights_by_layer(backbone)
-start = time.perf_counter()
-a_fine = a_model.fit(
-    a_train_x, a_train_y, epochs=fine_tune_epochs, batch_size=A_BATCH_SIZE,
-    validation_split=0.1, verbose=2,
-)
-a_fine_seconds = time.perf_counter() - start
+with device.timer() as clock:
+    a_fine = a_model.fit(
+        a_train_x, a_train_y, epochs=fine_tune_epochs, batch_size=A_BATCH_SIZE,
+        validation_split=0.1, verbose=2,
+    )
+a_fine_seconds = clock.seconds
 moved = transfer.changed_layers(backbone_before, transfer.weights_by_layer(backbone))
 assert moved, "no backbone layer changed during fine-tuning: was the model recompiled?"
 assert set(moved) <= top_names, f"layers below the fine-tuned top changed: {set(moved) - top_names}"
@@ -274,9 +266,9 @@ pd.DataFrame([a_row]).round(3)
 
 # %% [markdown]
 # **What the real run gives.** Online, with CIFAR-10 and the weights, part A trains on
-# 10,000 images at 96 × 96. We could not run it on the machine that built this book (no
-# internet there), so we give no accuracy of our own; report 002's fully fine-tuned
-# ResNet50 reached 82.4 % on all 50,000 images. The run time was not measured either: a
+# 10,000 images at 96 × 96. The book's recorded runs were offline, so it quotes no
+# accuracy of its own; report 002's fully fine-tuned ResNet50 reached 82.4 % on all 50,000
+# images. The run time was not measured either: a
 # rough *estimate* from MobileNetV2's cost (about 55 million multiply-adds per 96 × 96
 # image, some 3.5 million million for the whole run) puts it at 5 to 10 minutes on a 2-core
 # CPU and under a minute on a GPU. If it runs longer on yours, lower `A_TRAIN`.
@@ -295,7 +287,7 @@ pd.DataFrame([a_row]).round(3)
 # On the target task we compare **transfer** (the pretrained convolution layers, frozen,
 # with a new dense head) against **scratch** (the same network, randomly initialised,
 # every layer trained), with 5 to 100 labels per class, and test both on all the target
-# test images. The real Fashion-MNIST is on this machine: these numbers are real.
+# test images.
 
 # %%
 fashion = data.load_fashion_mnist(n_train=B_N_TRAIN, n_test=B_N_TEST)
@@ -332,8 +324,8 @@ plt.show()
 # Two convolution blocks form the **base**: the part we transfer. The **head**, a dense
 # layer of 64 units and a softmax layer, is specific to each task and always new. Why not
 # transfer the dense layer too? Its 64 units learned to separate *garments*; frozen, they
-# describe shoes and bags badly. (An exploratory run on this machine, seeds 0 and 1,
-# training the softmax layer alone at learning rate 1e-2:
+# describe shoes and bags badly. (An exploratory full-mode run, seeds 0 and 1, training
+# the softmax layer alone at learning rate 1e-2:
 # freezing it as well gave 65 % at 5 labels per class, against 86 % for the frozen
 # convolutions alone. Exercise 1 lets you measure it.)
 
@@ -374,11 +366,12 @@ source_model.summary()
 # Pretraining on the source task, with all its labels:
 
 # %%
-start = time.perf_counter()
-source_history = source_model.fit(
-    source_x, source_y, epochs=B_PRETRAIN_EPOCHS, batch_size=128, validation_split=0.1, verbose=2
-)
-source_seconds = time.perf_counter() - start
+with device.timer() as clock:
+    source_history = source_model.fit(
+        source_x, source_y, epochs=B_PRETRAIN_EPOCHS, batch_size=128, validation_split=0.1,
+        verbose=2,
+    )
+source_seconds = clock.seconds
 source_row = evaluate.model_report(source_model, source_test_x, source_test_y,
                                    name="pretraining, classes 0-4 (all labels)",
                                    train_seconds=source_seconds)
@@ -432,9 +425,9 @@ def train_few_shot(method, per_class, seed):
     batch = min(B_BATCH_SIZE, len(chosen))
     stream = (tf.data.Dataset.from_tensor_slices((target_x[chosen], target_y[chosen]))
               .shuffle(len(chosen), seed=seed).repeat().batch(batch))
-    start = time.perf_counter()
-    history = model.fit(stream, steps_per_epoch=B_STEPS, epochs=1, verbose=0)
-    return model, history, time.perf_counter() - start
+    with device.timer() as clock:
+        history = model.fit(stream, steps_per_epoch=B_STEPS, epochs=1, verbose=0)
+    return model, history, clock.seconds
 
 
 probe = with_head(build_base(), len(B_TARGET_CLASSES))
@@ -442,25 +435,25 @@ print(f"scratch trains all {probe.count_params():,} parameters; transfer trains 
       f"{probe.get_layer('head').count_params():,} and keeps the base's "
       f"{probe.get_layer('base').count_params():,} frozen")
 rows = []
-start_all = time.perf_counter()
-for per_class in B_LABELS_PER_CLASS:
-    for seed in B_SEEDS:
-        for method in ("transfer", "scratch"):
-            model, history, seconds = train_few_shot(method, per_class, seed)
-            if method == "transfer":
-                base_weights = transfer.weights_by_layer(model.get_layer("base"))
-                source_weights = transfer.weights_by_layer(source_base)
-                assert transfer.changed_layers(source_weights, base_weights) == [], (
-                    "the frozen pretrained base changed during transfer"
-                )
-            row = evaluate.model_report(model, target_test_x, target_test_y,
-                                        name=f"{method}, {per_class}/class, seed {seed}",
-                                        train_seconds=seconds)
-            rows.append({"method": method, "per_class": per_class, "seed": seed,
-                         "final_train_loss": history.history["loss"][-1], **row})
-        print(f"{per_class:4d} labels/class, seed {seed}: transfer {rows[-2]['accuracy']:.3f}, "
-              f"scratch {rows[-1]['accuracy']:.3f}")
-part_b_seconds = time.perf_counter() - start_all
+with device.timer() as part_b_clock:
+    for per_class in B_LABELS_PER_CLASS:
+        for seed in B_SEEDS:
+            for method in ("transfer", "scratch"):
+                model, history, seconds = train_few_shot(method, per_class, seed)
+                if method == "transfer":
+                    base_weights = transfer.weights_by_layer(model.get_layer("base"))
+                    source_weights = transfer.weights_by_layer(source_base)
+                    assert transfer.changed_layers(source_weights, base_weights) == [], (
+                        "the frozen pretrained base changed during transfer"
+                    )
+                row = evaluate.model_report(model, target_test_x, target_test_y,
+                                            name=f"{method}, {per_class}/class, seed {seed}",
+                                            train_seconds=seconds)
+                rows.append({"method": method, "per_class": per_class, "seed": seed,
+                             "final_train_loss": history.history["loss"][-1], **row})
+            print(f"{per_class:4d} labels/class, seed {seed}: transfer {rows[-2]['accuracy']:.3f}, "
+                  f"scratch {rows[-1]['accuracy']:.3f}")
+part_b_seconds = part_b_clock.seconds
 runs = pd.DataFrame(rows)
 print(f"{len(runs)} trainings in {part_b_seconds:.0f} s")
 
@@ -517,10 +510,9 @@ results.round(3)
 # %% [markdown]
 # ### What the full run gave
 #
-# On the machine that built this book, full mode pretrained on the 30,000 source images for
-# 3 epochs (source test accuracy 90.7 %), then ran 30 few-label trainings, three seeds
-# per point, each tested on the 5,000 target test images. Mean test accuracy (standard
-# deviation over the seeds):
+# Full mode pretrained on the 30,000 source images for 3 epochs (source test accuracy
+# 90.7 %), then ran 30 few-label trainings, three seeds per point, each tested on the 5,000
+# target test images. Mean test accuracy (standard deviation over the seeds):
 #
 # | labels per class | transfer | scratch | gain |
 # |---:|---:|---:|---:|
@@ -535,9 +527,6 @@ results.round(3)
 # network has seen enough shoes and bags to learn its own filters. Note also the spread:
 # with 5 labels per class, *which* five images you label moves the accuracy by several
 # points, for both methods.
-#
-# Time: the whole notebook took 2.3 minutes in full mode on an idle 2-core CPU (measured
-# when the book's site was built).
 
 # %% [markdown]
 # ## Your turn
@@ -611,7 +600,7 @@ headline
 # <details><summary>Solutions (open them once you have tried)</summary>
 #
 # 1. No: the dense layer learned features that separate garments, not shoes and bags. In
-#    an exploratory run on this machine (seeds 0 and 1, 200 steps, learning rate 1e-2 for
+#    an exploratory full-mode run (seeds 0 and 1, 200 steps, learning rate 1e-2 for
 #    the softmax layer alone) it reached 65 % at 5 labels per class and 84 % at 100,
 #    below scratch (82 % and 93 %). Early layers transfer; late layers are task-specific.
 # 2. Not the same: garments (T-shirts, pullovers, coats) share more with each other than
@@ -626,19 +615,15 @@ headline
 # %% [markdown]
 # ### Exercise 10.4: freeze the backbone, add a head
 #
-# Part A's recipe on a small stand-in (no download): `stand_in_backbone()` below plays the
-# pretrained network, and ends with a pooled vector of 16 features. Write
+# Part A's recipe on a small stand-in (no download). The first cell below defines
+# `stand_in_backbone()`, which plays the pretrained network and ends with a pooled vector of
+# 16 features, and `trainable_parameters(model)`; exercise 10.5 uses them too. Write
 # `transfer_model(backbone, n_classes)`: freeze the backbone, then build a model that runs
 # it with `training=False` and puts a new `Dense(n_classes, activation="softmax")` head on
 # top. The check counts the trainable and non-trainable parameters: only the head may
 # learn; everything in the backbone, batch normalisation's statistics included, stays fixed.
 
-# %% tags=["exercise"]
-def transfer_model(backbone, n_classes):
-    """A keras.Model: the frozen backbone, then a new softmax layer of n_classes units."""
-    ...  # your code here
-
-
+# %% tags=["exercise-setup"]
 def stand_in_backbone():
     """A small 'pretrained' network: 16 x 16 x 3 image -> 16 features."""
     return keras.Sequential([
@@ -652,11 +637,24 @@ def stand_in_backbone():
     ], name="backbone")
 
 
+def trainable_parameters(model):
+    """How many of the model's parameters training may change, or None for no model."""
+    if model is None:
+        return None
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+# %% tags=["exercise"]
+def transfer_model(backbone, n_classes):
+    """A keras.Model: the frozen backbone, then a new softmax layer of n_classes units."""
+    ...  # your code here
+
+
 def parameter_counts(model):
     """(trainable, non-trainable, output shape), or None for a model not built yet."""
     if model is None:
         return None
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    trainable = trainable_parameters(model)
     return trainable, model.count_params() - trainable, tuple(model.output.shape[1:])
 
 
@@ -691,8 +689,8 @@ exercises.check(
 # Fine-tuning unfreezes only the last layers of the backbone. Write
 # `unfreeze_top_layers(backbone, n)`: make the last `n` layers of `backbone` trainable
 # and all the others frozen, but keep every `BatchNormalization` layer frozen; return the
-# backbone. The check starts each time from a backbone frozen as a whole (as after
-# exercise 10.4) and compares the number of trainable parameters, for n = 0 to 6, with
+# backbone. The check starts each time from exercise 10.4's stand-in, frozen as a whole,
+# and compares the number of trainable parameters, for n = 0 to 6, with
 # the chapter's `transfer.unfreeze_top`.
 
 # %% tags=["exercise"]
@@ -701,34 +699,22 @@ def unfreeze_top_layers(backbone, n):
     ...  # your code here
 
 
-def stand_in_backbone():
-    """A small 'pretrained' network: 16 x 16 x 3 image -> 16 features, frozen as a whole."""
-    backbone = keras.Sequential([
-        keras.Input(shape=(16, 16, 3)),
-        keras.layers.Conv2D(8, 3, activation="relu"),
-        keras.layers.BatchNormalization(),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.BatchNormalization(),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling2D(),
-    ], name="backbone")
+def frozen_backbone():
+    """The stand-in backbone, frozen as a whole (as after exercise 10.4)."""
+    backbone = stand_in_backbone()
     backbone.trainable = False
     return backbone
 
 
-def trainable_parameters(backbone):
-    return None if backbone is None else sum(int(np.prod(w.shape)) for w in backbone.trainable_weights)
-
-
 def reference(n):
-    backbone = stand_in_backbone()
+    backbone = frozen_backbone()
     transfer.unfreeze_top(backbone, n)
     return trainable_parameters(backbone)
 
 
-mine = trainable_parameters(unfreeze_top_layers(stand_in_backbone(), 1))
+mine = trainable_parameters(unfreeze_top_layers(frozen_backbone(), 1))
 exercises.check(
-    None if mine is None else [trainable_parameters(unfreeze_top_layers(stand_in_backbone(), n))
+    None if mine is None else [trainable_parameters(unfreeze_top_layers(frozen_backbone(), n))
                                for n in range(7)],
     [reference(n) for n in range(7)],
     what="the trainable parameters for n = 0 to 6",

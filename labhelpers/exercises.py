@@ -10,8 +10,16 @@ True
 ``check`` judges a value, ``check_function`` a function against a reference on several
 inputs, and ``check_training`` (or its five parts) how a model trains. None of them raises.
 
+The exercise format in a chapter: a markdown heading and task, then one self-contained code
+cell tagged ``exercise`` (a stub such as ``...  # your code here`` and a check), then a
+markdown ``<details>`` block with the solution in a ```python fence. What several exercises of
+a chapter share (a stand-in model, a helper) goes in the chapter's one code cell tagged
+``exercise-setup``, placed before the first exercise that uses it: the tests
+(``tests/test_chapter_exercises.py``) run each exercise alone, after the chapter's Setup
+imports and that cell.
+
 For a teacher, ``python -m labhelpers.exercises --student-copy OUTDIR`` writes the book's
-notebooks without their solutions.
+notebooks without their solutions (stubs and ``exercise-setup`` cells stay).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 An exercise is a code cell tagged ``exercise`` followed by a markdown cell with a
 ``<details>`` block holding one ```python fence (see the book's exercise format). Each runs in
-a fresh namespace with only its chapter's Setup imports.
+a fresh namespace with only its chapter's Setup imports, then the chapter's one code cell
+tagged ``exercise-setup`` if it has one (what several exercises share, e.g. a stand-in model),
+placed before the first exercise that uses it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.py"))
+SETUP_TAG = '"exercise-setup"'
 SOLUTION = re.compile(r"<details>.*?```python\n(.*?)```.*?</details>", re.DOTALL)
 
 
@@ -59,9 +62,18 @@ def setup_imports(chapter_cells) -> str:
     raise AssertionError("no code cell after '## Setup'")
 
 
+def exercise_setup(chapter_cells) -> str:
+    """The source of the chapter's one cell tagged ``exercise-setup``, or ""."""
+    sources = [source for head, source in chapter_cells if SETUP_TAG in head]
+    assert len(sources) <= 1, f"{len(sources)} cells tagged exercise-setup: a chapter has one"
+    return sources[0] if sources else ""
+
+
 def exercises_of(chapter: Path) -> list[tuple[str, str, str, str]]:
-    """(name, setup imports, exercise cell, solution code) for each exercise of the chapter."""
+    """(name, setup, exercise cell, solution code) for each exercise of the chapter; the setup
+    is the Setup imports, then the chapter's ``exercise-setup`` cell."""
     chapter_cells = cells(chapter)
+    setup = setup_imports(chapter_cells) + "\n" + exercise_setup(chapter_cells)
     found = []
     for index, (head, source) in enumerate(chapter_cells):
         if '"exercise"' not in head:
@@ -84,7 +96,7 @@ def exercises_of(chapter: Path) -> list[tuple[str, str, str, str]]:
             if following and SOLUTION.search(following[0])
             else ""
         )
-        found.append((f"{chapter.stem}:{title}", setup_imports(chapter_cells), source, solution))
+        found.append((f"{chapter.stem}:{title}", setup, source, solution))
     return found
 
 
@@ -124,10 +136,10 @@ def checks_only(cell: str, solution: str) -> str:
     return "\n".join(ast.unparse(node) for node in kept)
 
 
-@pytest.mark.parametrize(("name", "imports", "cell", "solution"), ALL, ids=[e[0] for e in ALL])
-def test_the_stub_says_not_done_and_the_solution_passes(name, imports, cell, solution):
+@pytest.mark.parametrize(("name", "setup", "cell", "solution"), ALL, ids=[e[0] for e in ALL])
+def test_the_stub_says_not_done_and_the_solution_passes(name, setup, cell, solution):
     namespace: dict = {}
-    exec(imports, namespace)
+    exec(setup, namespace)
     verdict, said = run(cell, namespace)
     assert verdict is not None and not verdict, (
         f"{name}: the stub's verdict should be falsy ({said!r})"
@@ -138,7 +150,7 @@ def test_the_stub_says_not_done_and_the_solution_passes(name, imports, cell, sol
 
     assert solution, f"{name}: no <details> block with a ```python solution follows the exercise"
     namespace = {}
-    exec(imports, namespace)
+    exec(setup, namespace)
     run(solution, namespace)
     verdict, said = run(checks_only(cell, solution), namespace)
     assert verdict, f"{name}: the solution should pass, it said {said!r}"
@@ -150,3 +162,20 @@ def test_the_stub_says_not_done_and_the_solution_passes(name, imports, cell, sol
 def test_each_chapter_has_at_least_two_code_exercises(chapter):
     names = [name for name, *_ in exercises_of(chapter) if ":Exercise" in name]
     assert len(names) >= 2, f"{chapter.stem} has {len(names)} code exercises ({names}); it needs 2"
+
+
+# The exercise-setup cell runs before each exercise here; in the notebook it must also come
+# before every exercise that uses what it defines.
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.stem)
+def test_exercises_come_after_the_setup_they_use(chapter):
+    chapter_cells = cells(chapter)
+    shared = defined_names(exercise_setup(chapter_cells))
+    seen_setup = False
+    for head, source in chapter_cells:
+        seen_setup = seen_setup or SETUP_TAG in head
+        if '"exercise"' in head and not seen_setup:
+            used = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+            assert not used & shared, (
+                f"{chapter.stem}: an exercise uses {sorted(used & shared)} before the "
+                "exercise-setup cell that defines them"
+            )

@@ -1,5 +1,7 @@
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import nbformat
@@ -392,3 +394,22 @@ def test_student_copy_command_writes_notebooks_without_solutions(tmp_path, capsy
     with pytest.raises(SystemExit) as stopped:
         exercises.main(["--student-copy", str(out), "--book", str(tmp_path / "nowhere")])
     assert stopped.value.code == 2 and "no notebooks in" in capsys.readouterr().err
+
+
+def test_the_student_copy_keeps_the_exercise_setup_cell_before_its_exercises(tmp_path):
+    """Chapter 10's exercises 10.4 and 10.5 share a stand-in backbone defined once, in its
+    cell tagged exercise-setup: the student copy keeps it, ahead of both stubs."""
+    chapter = Path(__file__).resolve().parent.parent / "book" / "10_transfer_learning.ipynb"
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(chapter, book / chapter.name)
+    exercises.student_copy(book, tmp_path / "student")
+    copy = nbformat.read(tmp_path / "student" / chapter.name, as_version=4)
+    tagged = [(cell.metadata.get("tags", []), cell.source) for cell in copy.cells]
+    setup = [i for i, (tags, _) in enumerate(tagged) if "exercise-setup" in tags]
+    users = [i for i, (tags, source) in enumerate(tagged)
+             if "exercise" in tags and "stand_in_backbone()" in source]
+    assert len(setup) == 1 and "def stand_in_backbone" in tagged[setup[0]][1]
+    assert len(users) == 2 and all(i > setup[0] for i in users)
+    assert not any("def stand_in_backbone" in tagged[i][1] for i in users)
+    assert not any("<details>" in source for _, source in tagged)
