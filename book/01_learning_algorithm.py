@@ -1010,6 +1010,73 @@ exercises.check_function(
 #
 # </details>
 
+# %% [markdown]
+# ### Exercise 1.3: backpropagation through a hidden layer
+#
+# The section on automatic differentiation derived the gradient of one softmax layer by
+# hand. Go one layer deeper: a hidden ReLU layer, `a = x @ w1 + b1`, `h = relu(a)`, then
+# the logits `z = h @ w2 + b2` and the categorical cross-entropy of `softmax(z)`, averaged
+# over the `n` examples. Write the four gradients with NumPy by the chain rule, from the
+# loss backwards: `dz = (softmax(z) - y) / n`; then `dw2`, `db2` as in the chapter (with
+# `h` in place of `x`); then the gradient reaching `h`, `dh = dz @ w2.T`; through the ReLU
+# (its derivative is 1 where `a > 0`, else 0); and finally `dw1`, `db1`. The check compares
+# yours with what `tf.GradientTape` computes.
+
+# %% tags=["exercise"]
+def two_layer_gradients(x, y, w1, b1, w2, b2):
+    """Gradients of the mean cross-entropy -> (dw1, db1, dw2, db2), shaped like w1, b1, ..."""
+    ...  # your code here
+
+
+def tape_gradients(x, y, w1, b1, w2, b2):
+    weights = [tf.constant(w) for w in (w1, b1, w2, b2)]
+    with tf.GradientTape() as tape:
+        tape.watch(weights)
+        logits = tf.nn.relu(x @ weights[0] + weights[1]) @ weights[2] + weights[3]
+        loss = tf.reduce_mean(keras.losses.categorical_crossentropy(y, logits, from_logits=True))
+    return tuple(g.numpy() for g in tape.gradient(loss, weights))
+
+
+rng = np.random.default_rng(3)
+two_layer_inputs = [
+    (rng.normal(size=(n, 5)), np.eye(3)[rng.integers(0, 3, size=n)], rng.normal(size=(5, 4)),
+     rng.normal(size=4), rng.normal(size=(4, 3)), rng.normal(size=3))
+    for n in (8, 20)
+]
+exercises.check_function(
+    two_layer_gradients,
+    reference=tape_gradients,
+    inputs=two_layer_inputs,
+    what="your gradients",
+    rtol=1e-5,
+    atol=1e-8,
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def two_layer_gradients(x, y, w1, b1, w2, b2):
+#     """Gradients of the mean cross-entropy -> (dw1, db1, dw2, db2), shaped like w1, b1, ..."""
+#     a = x @ w1 + b1
+#     h = np.maximum(a, 0)
+#     z = h @ w2 + b2
+#     p = np.exp(z - z.max(axis=1, keepdims=True))
+#     p /= p.sum(axis=1, keepdims=True)
+#     dz = (p - y) / len(x)  # softmax + cross-entropy, averaged
+#     dw2, db2 = h.T @ dz, dz.sum(axis=0)
+#     da = (dz @ w2.T) * (a > 0)  # back through w2, then through the ReLU
+#     dw1, db1 = x.T @ da, da.sum(axis=0)
+#     return dw1, db1, dw2, db2
+# ```
+#
+# Each layer passes back the gradient with respect to its **input** (here `dz @ w2.T`)
+# and keeps the one with respect to its weights: that is all backpropagation is, and what
+# the tape does for any stack of operations. A ReLU stops the gradient wherever it was off.
+#
+# </details>
+
+
 # %% tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
 # Exercise 3: the softmax classifier trained with binary_crossentropy on one-hot labels
 def binary_formula(y, q):
