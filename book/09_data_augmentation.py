@@ -28,9 +28,9 @@
 #   validation accuracy, and why report 002 did not flip its images upside down.
 #
 # **Prerequisites:** chapter 7 (CNNs on CIFAR-10). **Run time:** full mode (8,000 CIFAR-10
-# training images, 12 epochs, two models): about 8 minutes on a 2-core CPU, an *estimate*
-# from epochs timed on generated images of the same shape on a busy shared machine (section
-# "Run time"); about a minute on a GPU (also an estimate). Quick mode: about 60 s.
+# training images, 12 epochs, two models): about 8 minutes on a 2-core CPU and about a
+# minute on a GPU, both *estimates* (section "Run time" computes yours). Quick mode: about
+# 60 s.
 
 # %% [markdown]
 # The lab question, in the words of report 002 (section 3, *Data Augmentation on CIFAR10
@@ -84,20 +84,13 @@ summary = device.summary()
 # ## The data
 #
 # CIFAR-10: 32 × 32 colour photos of ten classes. `data.load_cifar10()` returns what
-# `keras.datasets.cifar10.load_data()` returns. **If CIFAR-10 cannot be found or downloaded
-# (offline), quick mode uses a generated stand-in of the same shape and prints
-# "STAND-IN DATA"**: the images are drawn scenes of the ten classes, not photos, so the
-# accuracies say nothing about CIFAR-10. The code is the same
-# one that runs on the real images. Full mode never uses a stand-in: it stops with a
-# message that says how to get the data.
+# `keras.datasets.cifar10.load_data()` returns (without CIFAR-10, quick mode trains on
+# drawn scenes of the same shape and says so; the last cell says which data this run used).
 
 # %%
 cifar = data.load_cifar10(n_train=N_TRAIN, n_test=N_TEST)
 (x_train, y_train), (x_test, y_test) = cifar
 class_names = cifar.class_names
-if not cifar.is_real:
-    print("⚠️  This run uses the GENERATED STAND-IN, not CIFAR-10: read the pictures and "
-          "numbers below as a test of the code only.")
 print("x_train:", x_train.shape, x_train.dtype, " y_train:", y_train.shape)
 assert x_train.shape[1:] == (32, 32, 3), f"expected 32x32 colour images, got {x_train.shape}"
 
@@ -280,13 +273,13 @@ for label, arguments in (("without augmentation", None), ("with augmentation", A
     device.set_seed(SEED)
     models[label] = build_model(arguments)
     epoch_seconds[label] = []
-    timer = epoch_timer(epoch_seconds[label])
-    start = time.perf_counter()
-    histories[label] = models[label].fit(
-        x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, callbacks=[timer], verbose=2,
-    )
-    seconds[label] = time.perf_counter() - start
+    per_epoch = epoch_timer(epoch_seconds[label])
+    with device.timer() as clock:
+        histories[label] = models[label].fit(
+            x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT, callbacks=[per_epoch], verbose=2,
+        )
+    seconds[label] = clock.seconds
     print(f"{label}: {seconds[label]:.0f} s\n")
 
 # %% [markdown]
@@ -368,8 +361,8 @@ results.round(3)
 # %% [markdown]
 # ### Check: accuracy and gap (full mode, real CIFAR-10)
 #
-# Quick mode trains two epochs on a stand-in: too short for over-fitting to show, so the
-# bars are checked only in a full run on the real data.
+# Quick mode's two epochs are too short for over-fitting to show, so the bars are checked
+# only in a full run on the real data.
 
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not finite"
@@ -441,7 +434,7 @@ print(f"estimated full mode: {estimate / 60:.1f} min for the two trainings (an e
 
 # %% tags=["exercise"]
 my_factor = None  # your answer, a number
-translated = augment.layers_from_generator_args(rotation_range=18).layers[0]  # the book's translation
+translated = augment.layers_from_generator_args(rotation_range=18).layers[0]  # the book's layer
 exercises.check(
     my_factor,
     translated.get_config()["factor"][1],
@@ -589,7 +582,7 @@ exercises.check_function(
 #
 # ```python
 # def double_with_flips(images, labels):
-#     """(n, h, w, c), (n,) -> the images then their mirror images (2n, h, w, c), and (2n,) labels."""
+#     """(n, h, w, c), (n,) -> the images then their mirror images, and the labels twice."""
 #     mirrored = images[:, :, ::-1]  # axis 2 is the width: left becomes right
 #     return np.concatenate([images, mirrored]), np.concatenate([labels, labels])
 # ```
