@@ -586,7 +586,8 @@ display(gaps)
 # validation scores of models 2 and 6 lag for another reason. Batch normalisation
 # predicts with running averages of each channel's mean and variance, updated by 1 % at
 # each training step (`momentum=0.99`); after the few dozen steps of a quick run they are
-# still far from the real statistics. A full run makes 352 steps per epoch.
+# still far from the real statistics (the section *Inside batch normalisation, with
+# numbers* printed how far). A full run makes 352 steps per epoch.
 
 # %% [markdown]
 # ## Which classes are confused
