@@ -1,10 +1,16 @@
 """Run a chapter notebook in a fresh kernel and collect its ``headline`` (for the benchmark
-``run.py`` and the reproducibility test; students do not need this module)."""
+``run.py`` and the reproducibility test; students do not need this module).
+
+Another seed: ``run_chapter(path, quick=True, seed=7)`` runs the chapter as it is, with one
+cell inserted right after its ``parameters`` cell that sets ``SEED = 7`` (what papermill
+does with its "injected-parameters" cell). Every chapter defines ``SEED`` there and seeds
+everything from it, so nothing else changes; the file on disk is not touched."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -17,21 +23,47 @@ print({MARKER!r} + _json.dumps({{
     "headline": globals().get("headline", {{}}),
     "peak_rss_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024,
     "device": _device.detect_accelerator()["kind"],
+    "machine_kind": _device.machine_kind(),
+    "quick": _device.is_quick(),
     "versions": f"TF {{_tf.__version__}}, Keras {{_keras.__version__}}, "
                 f"Python {{_platform.python_version()}}",
 }}, default=float))
 """
 
 
+def with_seed(notebook, seed: int):
+    """Insert, right after the ``parameters`` cell of ``notebook`` (an nbformat notebook,
+    changed in place and returned), a cell tagged ``injected-parameters`` that sets
+    ``SEED = seed``. Raises ValueError where there is no ``parameters`` cell or it defines
+    no ``SEED``."""
+    import nbformat
+
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    tagged = [i for i, cell in enumerate(notebook.cells)
+              if "parameters" in cell.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise ValueError(f"the notebook needs exactly one cell tagged 'parameters', has "
+                         f"{len(tagged)}")
+    if not re.search(r"^SEED\s*=", notebook.cells[tagged[0]].source, re.MULTILINE):
+        raise ValueError("the parameters cell defines no SEED: there is nothing to override")
+    injected = nbformat.v4.new_code_cell(f"SEED = {seed}  # injected by benchmarks/notebooks.py")
+    injected.metadata["tags"] = ["injected-parameters"]
+    notebook.cells.insert(tagged[0] + 1, injected)
+    return notebook
+
+
 def run_chapter(
-    path: Path, *, quick: bool, timeout: int = 1800, save_to: Path | None = None
+    path: Path, *, quick: bool, timeout: int = 1800, save_to: Path | None = None,
+    seed: int | None = None,
 ) -> dict:
     """Execute the notebook at ``path`` top to bottom in a new kernel.
 
     Returns ``headline`` (the dict the chapter defines, empty if none), ``wall_s``,
     ``peak_rss_mb`` of the kernel, ``device`` and ``versions``. A failing cell raises
     ``nbclient.exceptions.CellExecutionError`` naming the cell. ``save_to``: where to write
-    the executed notebook, outputs included (to read its tables afterwards).
+    the executed notebook, outputs included (to read its tables afterwards). ``seed``: run
+    with ``SEED = seed`` (see :func:`with_seed`) instead of the chapter's own.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -40,6 +72,8 @@ def run_chapter(
     if path.suffix != ".ipynb" or not path.is_file():
         raise ValueError(f"path must be an existing .ipynb file, got {path}")
     notebook = nbformat.read(path, as_version=4)
+    if seed is not None:
+        with_seed(notebook, seed)
     notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     previous = os.environ.get("LAB_QUICK")
     os.environ["LAB_QUICK"] = "1" if quick else "0"  # the kernel inherits it

@@ -15,9 +15,22 @@ Usage::
     python benchmarks/run.py --suite             # also time one pass of the quick notebooks,
                                                  # the quick test suite and the site build
                                                  # (outputs in _build/benchmark/*.log)
+    python benchmarks/run.py --bands 00_getting_started 05_cnn_mnist --seeds 3 --quick
+                                                 # expected-result bands (below)
 
 Rows are merged by chapter into ``benchmarks/results.json``; ``benchmarks/RESULTS.md`` is
 rewritten from it each time, so chapters can be measured one at a time.
+
+**Expected-result bands** (``--bands``): each named chapter runs once per seed (``--seeds
+N``, at least 3: seeds 42, 43, ...; 42 is every chapter's own ``SEED``, so the book as it
+ships lies inside its band) in quick mode (``--quick``, the default), full mode (``--full``)
+or both. The seed is set by a cell inserted right after the chapter's ``parameters`` cell
+(``notebooks.with_seed``, as papermill does). The metrics are the chapter's
+``headline["bands"]`` (``{name: value}``; else ``{headline["metric"]: headline["value"]}``).
+For each chapter, mode, kind of machine (``device.machine_kind()``: "2 CPU cores", "GPU, 16
+CPU cores") and metric, ``benchmarks/bands.json`` gets min, max, every value with its seed,
+n, date, machine, versions, dataset and wall times; the rest of the file is kept. Chapters
+print their result next to it with ``labhelpers.device.band``. Never edit the file by hand.
 """
 
 from __future__ import annotations
@@ -40,6 +53,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
+BANDS_JSON = ROOT / "benchmarks" / "bands.json"
+FIRST_SEED = 42  # every chapter's own SEED
+
+
 def toc_chapters() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [
@@ -198,17 +215,87 @@ def write_markdown(rows: list[dict]) -> None:
     RESULTS_MD.write_text("\n".join(lines) + "\n")
 
 
+def band_metrics(headline: dict) -> dict:
+    """The metrics a chapter offers for bands: ``headline["bands"]``, else its headline."""
+    metrics = headline.get("bands") or {headline.get("metric", "?"): headline.get("value")}
+    return {name: float(value) for name, value in metrics.items() if value is not None}
+
+
+def measure_bands(stem: str, seeds: list[int], quick: bool, timeout: int) -> dict:
+    """Run ``book/<stem>.ipynb`` once per seed in one mode; return ``{machine kind: {metric:
+    band}}``, each band with min, max, the values and their seeds, n, date, machine,
+    versions, dataset and wall times."""
+    runs = []
+    for seed in seeds:
+        print(f"  {stem}, {'quick' if quick else 'full'} mode, seed {seed} ...", flush=True)
+        run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=quick,
+                                    timeout=timeout, seed=seed)
+        run["metrics"] = band_metrics(run["headline"])
+        print("    " + ", ".join(f"{k} = {v:.4g}" for k, v in run["metrics"].items())
+              + f" in {run['wall_s']:.0f} s", flush=True)
+        runs.append(run)
+    kinds = {run["machine_kind"] for run in runs}
+    if len(kinds) != 1:
+        raise RuntimeError(f"the seeds of {stem} ran on different kinds of machine: {kinds}")
+    bands = {}
+    for metric in runs[0]["metrics"]:
+        measured = [(run["metrics"][metric], seed) for run, seed in zip(runs, seeds)
+                    if metric in run["metrics"]]
+        values = [value for value, _ in measured]
+        bands[metric] = {
+            "min": min(values), "max": max(values), "n": len(values),
+            "values": values, "seeds": [seed for _, seed in measured],
+            "date": date.today().isoformat(), "machine": machine(runs[0]["device"]),
+            "cpu_cores": os.cpu_count(), "load_15min": round(os.getloadavg()[2], 1),
+            "versions": runs[0]["versions"], "dataset": runs[0]["headline"].get("dataset"),
+            "wall_s": [round(run["wall_s"], 1) for run in runs],
+        }
+    return {kinds.pop(): bands}
+
+
+def write_bands(stem: str, mode: str, measured: dict) -> None:
+    """Merge one chapter's bands for one mode into bands.json (re-read at each write): the
+    kinds of machine measured now replace theirs, everything else stays."""
+    recorded = json.loads(BANDS_JSON.read_text()) if BANDS_JSON.exists() else {}
+    chapters = recorded.get("bands", {})
+    chapters.setdefault(stem, {}).setdefault(mode, {}).update(measured)
+    BANDS_JSON.write_text(json.dumps({
+        "about": "Expected-result bands, written by `python benchmarks/run.py --bands` "
+                 "(never by hand); read by labhelpers.device.band.",
+        "bands": dict(sorted(chapters.items())),
+    }, indent=1, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="file stems in book/ (default: all)")
     parser.add_argument("--suite", action="store_true", help="time the quick suite and build")
     parser.add_argument("--no-chapters", action="store_true", help="run no chapter")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--bands", action="store_true",
+                        help="measure expected-result bands of the named chapters instead")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per band (at least 3)")
+    parser.add_argument("--quick", action="store_true", help="bands in quick mode (default)")
+    parser.add_argument("--full", action="store_true", help="bands in full mode")
     args = parser.parse_args()
     known = toc_chapters()
     unknown = [stem for stem in args.chapters if stem not in known]
     if unknown:
         parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}")
+    if args.bands:
+        if not args.chapters:
+            parser.error("--bands needs the chapters to measure (file stems in book/)")
+        if args.seeds < 3:
+            parser.error("--seeds: a band needs at least 3 seeds")
+        seeds = [FIRST_SEED + i for i in range(args.seeds)]
+        modes = [m for m, wanted in [("quick", args.quick or not args.full),
+                                     ("full", args.full)] if wanted]
+        for stem in args.chapters:
+            for mode in modes:
+                measured = measure_bands(stem, seeds, mode == "quick", args.timeout)
+                write_bands(stem, mode, measured)
+        print(f"wrote {BANDS_JSON.relative_to(ROOT)} on {platform.node()}")
+        return
     new_rows = {}
     for stem in [] if args.no_chapters else (args.chapters or known):
         print(f"running {stem} in full mode ...", flush=True)

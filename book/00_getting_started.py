@@ -234,11 +234,20 @@ plt.show()
 # %%
 test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, verbose=0)
 print(f"test loss {test_loss:.3f}, test accuracy {test_accuracy:.1%}")
+device.band("00_getting_started", "test accuracy, tiny MLP, 1 epoch", test_accuracy, mnist)
 assert np.isfinite(test_loss), "the loss is not a number: check the input scaling"
 assert batch_losses[-1] < batch_losses[0], "the loss did not go down during the epoch"
 bar = 0.8 if mnist.is_real and not device.is_quick() else 0.5
 assert test_accuracy > bar, f"accuracy {test_accuracy:.1%} is below {bar:.0%}: something is off"
 print(f"✅ above the {bar:.0%} bar for this mode")
+
+# %% [markdown]
+# The second line compares your accuracy with its **expected-result band**: the lowest and
+# highest accuracy of this chapter run with three seeds, in the same mode, on the same kind
+# of machine, by the book's benchmark (`python benchmarks/run.py --bands`, which writes
+# `benchmarks/bands.json`). Three seeds do not span every seed's result, so just outside
+# the band is likely noise; far outside it, suspect a changed parameter, not luck. Chapters 5
+# and 13 print such lines too.
 
 # %% [markdown]
 # Every chapter ends its experiments with a `headline`: its main result in one line, which
@@ -345,7 +354,8 @@ rng = np.random.default_rng(0)
 exercises.check_function(
     softmax,
     reference=lambda logits: keras.ops.softmax(logits, axis=-1),
-    inputs=[rng.normal(size=(4, 10)), 5 * rng.normal(size=(2, 10)), 1000 + rng.normal(size=(3, 10))],
+    inputs=[rng.normal(size=(4, 10)), 5 * rng.normal(size=(2, 10)),
+            1000 + rng.normal(size=(3, 10))],
     what="your softmax",
     atol=1e-6,
 )

@@ -8,6 +8,7 @@ TensorFlow is imported inside the functions, never at import time of ``labhelper
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
@@ -306,3 +307,83 @@ def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> 
         figures = row["figures"]
     return {name: pd.DataFrame.from_dict(table, orient="index")
             for name, table in figures.items()}
+
+
+BENCHMARK_BANDS = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bands.json")
+
+
+def machine_kind() -> str:
+    """The kind of machine a band is measured on: "2 CPU cores" on a CPU, else the
+    accelerator and the cores ("GPU, 16 CPU cores")."""
+    kind = detect_accelerator()["kind"]
+    cores = f"{os.cpu_count()} CPU cores"
+    return cores if kind == "CPU" else f"{kind}, {cores}"
+
+
+def _without_source(description: str) -> str:
+    """A dataset's ``describe()`` line without its ", from <path>" (which differs by machine)."""
+    return str(description).split(", from ")[0]
+
+
+def band(chapter: str, metric: str, value: float, data=None, *, spec: str = ".4f",
+         bands: str = BENCHMARK_BANDS) -> str:
+    """Print this run's ``value`` of ``metric`` next to the band the benchmark measured over
+    several seeds in this mode (quick or full) on this kind of machine, e.g.::
+
+        test accuracy, tiny MLP: yours 0.8740; 3 seeds, quick mode, 2 CPU cores: 0.8610-0.8820
+
+    The bands come from ``benchmarks/bands.json``, written by ``python benchmarks/run.py
+    --bands <chapter> --seeds 3 --quick`` (never by hand). ``data``: the ``data.load_*``
+    result this run trained on (or its ``describe()`` line); where the band was measured on
+    other data the line says so instead of judging. Never raises: a missing file, chapter,
+    mode or machine kind is a sentence. Returns the verdict: "inside", "near" (outside by
+    less than the band's width: three seeds do not span every seed's result), "outside"
+    ("did a parameter change?"), "other data" or "no band".
+    """
+    try:
+        shown = format(value, spec)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    try:
+        mode = "quick" if is_quick() else "full"
+        kind = machine_kind()
+        command = f"`python benchmarks/run.py --bands {chapter} --seeds 3 --{mode}`"
+        if not os.path.isfile(bands):
+            print(f"{metric}: yours {shown}; no bands file ({os.path.normpath(bands)}): "
+                  f"{command} records one.")
+            return "no band"
+        with open(bands) as file:
+            recorded = json.load(file).get("bands", {}).get(chapter, {})
+        found = recorded.get(mode, {}).get(kind, {}).get(metric)
+        if found is None:
+            elsewhere = sorted(f"{m} mode on {k}" for m, kinds in recorded.items()
+                               for k, metrics in kinds.items() if metric in metrics)
+            where = f" (recorded: {', '.join(elsewhere)})" if elsewhere else ""
+            print(f"{metric}: yours {shown}; no band for {mode} mode on {kind} yet{where}: "
+                  f"{command} records one.")
+            return "no band"
+        low, high = found["min"], found["max"]
+        line = (f"{metric}: yours {shown}; {found['n']} seeds, {mode} mode, {kind}: "
+                f"{format(low, spec)}-{format(high, spec)}")
+        if data is not None and "dataset" in found:
+            ours = _without_source(data.describe() if hasattr(data, "describe") else data)
+            theirs = _without_source(found["dataset"])
+            if ours != theirs:
+                print(f"{line}; the band was measured on {theirs}, this run used {ours}: "
+                      "not comparable.")
+                return "other data"
+        distance = max(low - value, value - high, 0.0)
+        if distance == 0:
+            verdict, said = "inside", "inside the band"
+        elif distance <= high - low:
+            verdict = "near"
+            said = (f"just outside the band: {found['n']} seeds do not span every seed's "
+                    "result, so this is likely noise")
+        else:
+            verdict, said = "outside", "outside the band: did a parameter change?"
+        print(f"{line} ({said}).")
+        return verdict
+    except Exception as error:  # a band is a courtesy: it never stops a chapter
+        print(f"{metric}: yours {shown}; no band to compare with "
+              f"({type(error).__name__}: {error}).")
+        return "no band"

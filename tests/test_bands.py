@@ -1,0 +1,178 @@
+"""Expected-result bands: the seed override of the benchmark, the bands file it writes and
+``device.band``, which prints a chapter's result next to its band (issue 18)."""
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from labhelpers import device
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import notebooks  # noqa: E402  (benchmarks/notebooks.py)
+import run  # noqa: E402  (benchmarks/run.py)
+
+KIND = "2 CPU cores"
+
+
+def tiny_notebook(parameters="SEED = 42\nEPOCHS = 1"):
+    cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("import os")]
+    if parameters is not None:
+        cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    cells.append(nbformat.v4.new_code_cell("print(SEED)"))
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def test_with_seed_inserts_a_cell_right_after_the_parameters_cell():
+    notebook = notebooks.with_seed(tiny_notebook(), 7)
+    sources = [cell.source for cell in notebook.cells]
+    assert sources[2] == "SEED = 42\nEPOCHS = 1"  # the parameters cell itself is unchanged
+    assert sources[3].startswith("SEED = 7  #")
+    assert notebook.cells[3].metadata["tags"] == ["injected-parameters"]
+    namespace = {}
+    for source in sources[2:4]:
+        exec(source, namespace)
+    assert namespace["SEED"] == 7 and namespace["EPOCHS"] == 1
+
+
+@pytest.mark.parametrize("parameters, message", [
+    (None, "exactly one cell tagged 'parameters'"),
+    ("EPOCHS = 1\nN_SEED = 3", "defines no SEED"),
+])
+def test_with_seed_refuses_a_notebook_it_cannot_reseed(parameters, message):
+    with pytest.raises(ValueError, match=message):
+        notebooks.with_seed(tiny_notebook(parameters), 7)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "7"])
+def test_with_seed_refuses_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="non-negative integer"):
+        notebooks.with_seed(tiny_notebook(), seed)
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+def test_every_chapter_can_be_reseeded(path):
+    notebook = nbformat.read(path, as_version=4)
+    count = len(notebook.cells)
+    notebooks.with_seed(notebook, 43)
+    assert len(notebook.cells) == count + 1
+    injected = [i for i, c in enumerate(notebook.cells)
+                if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "parameters" in notebook.cells[injected[0] - 1].metadata["tags"]
+
+
+def test_band_metrics_take_the_bands_dict_else_the_headline():
+    assert run.band_metrics({"metric": "acc", "value": 0.5, "bands": {"a": 1, "b": None}}) == {
+        "a": 1.0}
+    assert run.band_metrics({"metric": "acc", "value": 0.5}) == {"acc": 0.5}
+    assert run.band_metrics({"metric": "acc", "value": None}) == {}
+
+
+def test_write_bands_merges_and_keeps_other_chapters(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "BANDS_JSON", tmp_path / "bands.json")
+    run.write_bands("00_a", "quick", {KIND: {"m": {"min": 0.1, "max": 0.2}}})
+    run.write_bands("05_b", "quick", {KIND: {"m": {"min": 0.3, "max": 0.4}}})
+    run.write_bands("00_a", "full", {KIND: {"m": {"min": 0.5, "max": 0.6}}})
+    run.write_bands("00_a", "quick", {KIND: {"n": {"min": 0.7, "max": 0.8}}})
+    written = json.loads((tmp_path / "bands.json").read_text())
+    assert "never by hand" in written["about"]
+    assert written["bands"] == {
+        "00_a": {"quick": {KIND: {"n": {"min": 0.7, "max": 0.8}}},
+                 "full": {KIND: {"m": {"min": 0.5, "max": 0.6}}}},
+        "05_b": {"quick": {KIND: {"m": {"min": 0.3, "max": 0.4}}}},
+    }
+
+
+@pytest.fixture
+def bands_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(device, "machine_kind", lambda: KIND)
+    monkeypatch.setenv("LAB_QUICK", "1")
+    entry = {"min": 0.861, "max": 0.882, "n": 3, "values": [0.861, 0.87, 0.882],
+             "seeds": [42, 43, 44], "dataset": "mnist: 2,000 train + 500 test images, "
+             "real subset, from /somewhere/else"}
+    path = tmp_path / "bands.json"
+    path.write_text(json.dumps({"bands": {"00_ch": {
+        "quick": {KIND: {"test accuracy": entry}},
+        "full": {"GPU, 16 CPU cores": {"test accuracy": entry}},
+    }}}))
+    return str(path)
+
+
+@pytest.mark.parametrize("value, verdict, said", [
+    (0.874, "inside", "(inside the band)."),
+    (0.861, "inside", "(inside the band)."),
+    (0.89, "near", "likely noise"),
+    (0.85, "near", "likely noise"),
+    (0.80, "outside", "outside the band: did a parameter change?"),
+    (0.95, "outside", "outside the band: did a parameter change?"),
+])
+def test_band_says_where_the_value_lies(bands_file, capsys, value, verdict, said):
+    assert device.band("00_ch", "test accuracy", value, bands=bands_file) == verdict
+    line = capsys.readouterr().out
+    assert line.startswith(f"test accuracy: yours {value:.4f}; 3 seeds, quick mode, {KIND}: "
+                           "0.8610-0.8820 ")
+    assert said in line and line.count("\n") == 1
+
+
+def test_band_says_when_there_is_no_band_for_this_mode_or_machine(bands_file, capsys,
+                                                                  monkeypatch):
+    monkeypatch.setenv("LAB_QUICK", "0")
+    assert device.band("00_ch", "test accuracy", 0.87, bands=bands_file) == "no band"
+    line = capsys.readouterr().out
+    assert f"no band for full mode on {KIND} yet" in line
+    assert "(recorded: full mode on GPU, 16 CPU cores, quick mode on 2 CPU cores)" in line
+    assert "python benchmarks/run.py --bands 00_ch --seeds 3 --full" in line
+    assert device.band("00_ch", "another metric", 0.87, bands=bands_file) == "no band"
+    assert "yet:" in capsys.readouterr().out  # nothing recorded anywhere: no "(recorded"
+
+
+def test_band_compares_only_on_the_same_data(bands_file, capsys):
+    same = "mnist: 2,000 train + 500 test images, real subset, from /my/cache"
+    assert device.band("00_ch", "test accuracy", 0.87, same, bands=bands_file) == "inside"
+    other = "mnist: 2,000 train + 500 test images, stand-in, from scikit-learn"
+    assert device.band("00_ch", "test accuracy", 0.87, other, bands=bands_file) == "other data"
+    assert "not comparable" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_band_never_raises(tmp_path, bands_file, capsys, monkeypatch):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert device.band("00_ch", "test accuracy", 0.87, bands=str(broken)) == "no band"
+    assert "no band to compare with (JSONDecodeError" in capsys.readouterr().out
+    assert device.band("00_ch", "m", 0.87, bands=str(tmp_path / "none.json")) == "no band"
+    assert "no bands file" in capsys.readouterr().out
+    assert device.band("00_ch", "test accuracy", "n/a", bands=bands_file) == "no band"
+    assert "yours 'n/a'" in capsys.readouterr().out
+    monkeypatch.setenv("LAB_QUICK", "maybe")
+    assert device.band("00_ch", "test accuracy", 0.87, bands=bands_file) == "no band"
+
+
+def test_machine_kind_names_the_cores():
+    assert f"{os.cpu_count()} CPU cores" in device.machine_kind()
+
+
+def band_calls(path):
+    return re.findall(r'device\.band\(\s*"([^"]+)"', path.read_text())
+
+
+@pytest.mark.parametrize("path", sorted(p for p in BOOK.glob("[0-9][0-9]_*.py") if band_calls(p)),
+                         ids=lambda p: p.stem)
+def test_every_chapter_that_prints_bands_has_quick_bands_recorded(path):
+    assert set(band_calls(path)) == {path.stem}, "device.band must name its own chapter"
+    recorded = json.loads((ROOT / "benchmarks" / "bands.json").read_text())  # as written
+    quick = recorded["bands"][path.stem]["quick"]
+    assert quick, f"no quick-mode band of {path.stem}: run benchmarks/run.py --bands"
+    for metrics in quick.values():
+        for metric, entry in metrics.items():
+            assert entry["n"] >= 3 and entry["n"] == len(entry["values"]) == len(entry["seeds"])
+            assert len(set(entry["seeds"])) == entry["n"], (metric, "seeds must differ")
+            assert entry["min"] == min(entry["values"]) and entry["max"] == max(entry["values"])
+            literal = re.search(r'device\.band\(\s*"[^"]+",\s*"([^"]+)"', path.read_text())
+            if literal:  # a metric named in the code must be the one recorded
+                assert literal.group(1) in metrics, (literal.group(1), list(metrics))
