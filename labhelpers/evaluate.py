@@ -517,8 +517,9 @@ def _last_conv2d(model):
     return found
 
 
-def _score_tensors(model):
-    """The tensor whose entries Grad-CAM differentiates, and how to turn it into class scores.
+def _score_source(model):
+    """Where Grad-CAM reads the class scores: the last layer's input or output, and a function
+    turning that tensor into class scores.
 
     A model that ends in a softmax gives probabilities near 1 for confident predictions,
     whose gradient vanishes; Grad-CAM uses the scores before the softmax (the logits), as in
@@ -534,7 +535,7 @@ def _score_tensors(model):
     if isinstance(last, keras.layers.Softmax) or (
         isinstance(last, keras.layers.Activation) and is_softmax
     ):
-        return last.input, lambda values: values
+        return "input", lambda values: values
     if isinstance(last, keras.layers.Dense) and is_softmax:
         def logits(values):
             import tensorflow as tf
@@ -542,8 +543,39 @@ def _score_tensors(model):
             kernel = tf.cast(last.kernel, values.dtype)
             return tf.matmul(values, kernel) + tf.cast(last.bias, values.dtype) \
                 if last.use_bias else tf.matmul(values, kernel)
-        return last.input, logits
-    return last.output, lambda values: values  # (a Sequential's model.outputs is another graph)
+        return "input", logits
+    return "output", lambda values: values
+
+
+def _probe(model, layer, source: str):
+    """A function: images -> (the feature maps of ``layer``, the tensor the scores come from).
+
+    A Sequential model is replayed layer by layer (its graph may hold several calls of a
+    layer, e.g. after ``keras.models.load_model``, so ``layer.output`` need not lead to
+    ``model.output``); a functional model is cut with ``keras.Model``.
+    """
+    import keras
+
+    last = model.layers[-1]
+    if isinstance(model, keras.Sequential):
+        def replay(batch):
+            values, maps = batch, None
+            for current in model.layers:
+                if current is last and source == "input":
+                    break
+                values = current(values, training=False)
+                if current is layer:
+                    maps = values
+            return maps, values
+        return replay
+    end = last.input if source == "input" else last.output
+    try:
+        cut = keras.Model(model.inputs, [layer.output, end])
+    except ValueError as error:  # a layer shared with another model: its first call is there
+        raise ValueError(f"layer {layer.name!r} of model {model.name!r} was first called in "
+                         f"another graph ({error}); Grad-CAM needs a model whose layers "
+                         "were called once") from error
+    return lambda batch: cut(batch, training=False)
 
 
 def grad_cam(model, images, class_indices=None, layer_name: str | None = None,
@@ -603,8 +635,8 @@ def grad_cam(model, images, class_indices=None, layer_name: str | None = None,
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer {layer.name!r} has outputs of shape {layer.output.shape}; "
                          "Grad-CAM needs (batch, h, w, channels) feature maps")
-    score_input, to_scores = _score_tensors(model)
-    probe = keras.Model(model.inputs, [layer.output, score_input])
+    source, to_scores = _score_source(model)
+    probe = _probe(model, layer, source)
     n = len(x)
     n_classes = int(model.outputs[0].shape[-1])
     if class_indices is None:
@@ -618,12 +650,12 @@ def grad_cam(model, images, class_indices=None, layer_name: str | None = None,
     for start in range(0, n, batch_size):
         batch = tf.constant(x[start:start + batch_size])
         with tf.GradientTape() as tape:
-            raw_maps, values = probe(batch, training=False)
+            raw_maps, values = probe(batch)
             scores = to_scores(tf.cast(values, tf.float32))
             classes = (tf.argmax(scores, axis=1) if wanted is None
                        else tf.constant(wanted[start:start + batch_size]))
             chosen = tf.gather(scores, classes, axis=1, batch_dims=1)
-        gradients = tape.gradient(chosen, raw_maps)
+        gradients = None if raw_maps is None else tape.gradient(chosen, raw_maps)
         if gradients is None:
             raise ValueError(f"the class score does not depend on layer {layer.name!r}")
         gradients, maps = tf.cast(gradients, tf.float32), tf.cast(raw_maps, tf.float32)

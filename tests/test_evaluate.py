@@ -241,3 +241,21 @@ def test_grad_cam_refuses_a_model_without_conv2d_and_bad_classes():
         evaluate.grad_cam(_square_detector(), _squares(), class_indices=[0, 2])
     with pytest.raises(ValueError, match="Grad-CAM needs \\(batch, h, w, channels\\)"):
         evaluate.grad_cam(_square_detector(), _squares(), layer_name="out")
+
+
+def test_grad_cam_of_a_functional_model_and_of_a_saved_and_loaded_one(tmp_path):
+    import keras
+
+    images = _squares()
+    sequential = _square_detector()
+    expected = evaluate.grad_cam(sequential, images)
+    inputs = keras.Input((16, 16, 1))
+    conv = keras.layers.Conv2D(1, 3, padding="same", activation="relu")
+    dense = keras.layers.Dense(2, activation="softmax")
+    functional = keras.Model(inputs, dense(keras.layers.GlobalAveragePooling2D()(conv(inputs))))
+    conv.set_weights(sequential.layers[0].get_weights())
+    dense.set_weights(sequential.layers[2].get_weights())
+    np.testing.assert_allclose(evaluate.grad_cam(functional, images), expected, atol=1e-6)
+    sequential.save(tmp_path / "detector.keras")
+    loaded = keras.models.load_model(tmp_path / "detector.keras")
+    np.testing.assert_allclose(evaluate.grad_cam(loaded, images), expected, atol=1e-6)
