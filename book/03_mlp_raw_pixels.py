@@ -22,15 +22,19 @@
 # - to compare several networks fairly: one results table (test loss, accuracy, macro F1,
 #   training time) and their training curves side by side;
 # - what dropout does during training and what it does *not* do at inference, with numbers;
-# - to read a confusion matrix, per-class F1 scores and the most-confused digit pairs.
+# - to read a confusion matrix, per-class F1 scores and the most-confused digit pairs;
+# - why the first weights of a deep network matter: Glorot, He and bad initialisations,
+#   their activations and gradients layer by layer, and what each does to training.
 #
 # **Prerequisites:** chapter 0 (the setup) and chapter 2 (counting parameters).
 # **Run time:** full mode on a 2-core CPU: with the 8,000 MNIST digits found offline,
-# 1.4 minutes (measured on an idle machine); with the full 60,000, about 10 minutes of
-# CPU time, estimated by scaling the CPU time of an epoch measured on 8,000 images (the
-# chapter prints this estimate), which an idle 2-core machine runs in less wall time since
-# TensorFlow uses both cores. On a GPU: about a minute (an estimate). Quick mode: about
-# 20 s.
+# 1.4 minutes (measured on an idle machine) before the initialisation section was added,
+# and about half a minute more for it (an estimate); with the full 60,000, about 10
+# minutes of CPU time for the six configurations, estimated by scaling the CPU time of an
+# epoch measured on 8,000 images (the chapter prints this estimate), which an idle 2-core
+# machine runs in less wall time since TensorFlow uses both cores, and about 4 more for
+# the initialisation section (an estimate too). On a GPU: about a minute (an estimate).
+# Quick mode: about 30 s.
 
 # %% [markdown]
 # ## The lab question
@@ -58,6 +62,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from IPython.display import display
 
 from labhelpers import data, device, evaluate, exercises, plots
@@ -80,6 +85,17 @@ CONFIGS = {
     "300 sigmoid + dropout": dict(units=300, dropout=0.5, activation="sigmoid"),
 }
 REPORTED_BEST = 0.9831  # report 001: 900 units, dropout 0.5
+# the initialisation section: a deep MLP, the same network with four initialisers
+INIT_DEPTH = 8  # hidden layers
+INIT_WIDTH = 128  # units in each hidden layer
+INIT_EPOCHS = device.pick(full=10, quick=5)
+INIT_LEARNING_RATE = 0.01  # SGD with momentum 0.9
+INITIALISERS = {
+    "Glorot (default)": "glorot_uniform",
+    "He": "he_normal",
+    "normal, std 0.01": {"class_name": "RandomNormal", "config": {"stddev": 0.01}},
+    "normal, std 1": {"class_name": "RandomNormal", "config": {"stddev": 1.0}},
+}
 
 # %%
 device.set_seed(SEED)
@@ -423,6 +439,228 @@ plt.show()
 # cannot undo. Chapter 4 (HOG features) and chapter 5 (a CNN) attack this weakness.
 
 # %% [markdown]
+# ## Initialisation: why the first weights matter
+#
+# The lab's network has one hidden layer, and any reasonable random start works for it.
+# Stack many layers and the **first weights** decide whether the network learns at all.
+# Each `Dense` layer multiplies its input by a random matrix: if that multiplies the size of
+# the signal by a little more than 1, the signal **explodes** after many layers; by a little
+# less, it **vanishes**. The gradients travel back through the same matrices and suffer the
+# same fate.
+#
+# How much does one layer multiply? A unit of a layer with `fan_in` inputs sums `fan_in`
+# products of a weight and an input; with independent, zero-mean weights of variance
+# Var(w), the variance of that sum is `fan_in` × Var(w) × E[x²]. ReLU then sets the
+# negative half to zero, which halves the mean square. So, layer after layer, the mean
+# square of the activations is multiplied by
+#
+# $$\text{gain} = \frac{\text{fan\_in} \times \operatorname{Var}(w)}{2}.$$
+#
+# - **He** initialisation (He et al., 2015) makes the gain 1 for ReLU:
+#   Var(w) = 2 / fan_in.
+# - **Glorot** initialisation (Glorot and Bengio, 2010; Keras' default `glorot_uniform`)
+#   draws Var(w) = 2 / (fan_in + fan_out) = 1 / fan_avg. It was derived for activations
+#   like tanh, which are nearly linear around zero and keep both signs (no halving): there
+#   the gain is `fan_in` × Var(w), exactly 1 when fan_in = fan_out. With ReLU and equal
+#   widths, its gain is 1/2: the activations' standard deviation shrinks by √2 per layer.
+# - A fixed standard deviation, here 0.01 or 1, ignores `fan_in`. With 128 inputs, 0.01
+#   gives a gain of 128 × 0.01² / 2, far below 1, and 1 gives a gain of 128 / 2 = 64.
+#
+# We build the same deep network four times: `INIT_DEPTH` hidden layers of `INIT_WIDTH`
+# ReLU units and a softmax layer, all with the same initialiser (biases start at zero).
+
+# %%
+def build_deep_mlp(initialiser, n_inputs=784):
+    layers = [keras.Input(shape=(n_inputs,))]
+    for _ in range(INIT_DEPTH):
+        layers.append(keras.layers.Dense(INIT_WIDTH, activation="relu",
+                                         kernel_initializer=initialiser))
+    layers.append(keras.layers.Dense(10, activation="softmax", kernel_initializer=initialiser))
+    return keras.Sequential(layers)
+
+
+deep_models = {}
+for name, initialiser in INITIALISERS.items():
+    device.set_seed(SEED)
+    deep_models[name] = build_deep_mlp(initialiser)
+print(f"{INIT_DEPTH} hidden layers of {INIT_WIDTH} units:"
+      f" {deep_models['He'].count_params():,} parameters")
+
+# %% [markdown]
+# ### At initialisation: activations and gradients, layer by layer
+#
+# Before any training, we pass one batch of 256 real training digits through each network,
+# one layer at a time, and keep the standard deviation of every hidden layer's output. A
+# `tf.GradientTape` records the same pass, so that it can then give the gradient of the
+# loss with respect to every layer's weights (its kernel); we keep each gradient's norm.
+
+# %%
+x_batch, y_batch = x_train_flat[:256], y_train[:256]
+activation_std, gradient_norm = {}, {}
+for name, model in deep_models.items():
+    with tf.GradientTape() as tape:
+        signal, stds = tf.constant(x_batch), []
+        for layer in model.layers:
+            signal = layer(signal)
+            stds.append(float(tf.math.reduce_std(signal)))
+        loss = loss_function(y_batch, signal)
+    kernels = [layer.kernel for layer in model.layers]
+    gradients = tape.gradient(loss, kernels)
+    activation_std[name] = stds[:INIT_DEPTH]  # the hidden layers (not the softmax)
+    gradient_norm[name] = [float(tf.norm(g)) for g in gradients[:INIT_DEPTH]]
+hidden_index = pd.Index(range(1, INIT_DEPTH + 1), name="hidden layer")
+activation_std = pd.DataFrame(activation_std, index=hidden_index)
+gradient_norm = pd.DataFrame(gradient_norm, index=hidden_index)
+
+fig, axes = plt.subplots(2, 1, figsize=(5, 6.4), sharex=True)
+activation_std.plot(ax=axes[0], logy=True, marker="o", legend=False,
+                    title="activations: standard deviation")
+gradient_norm.plot(ax=axes[1], logy=True, marker="o", legend=False,
+                   title="gradients of the weights: norm")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2,
+           bbox_to_anchor=(0.5, 0.0))
+plt.show()
+
+# %% [markdown]
+# The formula predicts how the standard deviation changes from the first hidden layer to
+# the last: the square root of the product of the gains of layers 2 to `INIT_DEPTH`,
+# computed here from the variance of the weights each network actually drew. Next to it,
+# the ratio measured on the batch, and the typical gradient norm of a layer:
+
+# %%
+def gains(model):
+    """fan_in × Var(w) / 2 of hidden layers 2 to INIT_DEPTH, from the weights drawn."""
+    return np.array([
+        layer.kernel.shape[0] * np.var(keras.ops.convert_to_numpy(layer.kernel)) / 2
+        for layer in model.layers[1:INIT_DEPTH]
+    ])
+
+
+ratios = pd.DataFrame({
+    "gain per layer": [gains(m).mean() for m in deep_models.values()],
+    "predicted: last / first std": [np.sqrt(gains(m).prod()) for m in deep_models.values()],
+    "measured: last / first std": activation_std.iloc[-1] / activation_std.iloc[0],
+    "median gradient norm": gradient_norm.median(),
+}, index=list(deep_models))
+display(ratios.style.format("{:.2e}"))
+
+# %% [markdown]
+# What the plots show. **He**'s activations keep about the same size through all the
+# layers: its line is flat. **Glorot**'s line slopes down gently (÷√2 per layer, as
+# predicted), the standard deviation 0.01 makes the signal collapse by orders of magnitude,
+# and the standard deviation 1 makes it blow up. The measured ratios follow the formula,
+# not exactly: each layer's 128 units are one random draw, whose gain on these images
+# scatters around the formula's average, and over seven layers the scatter multiplies (on
+# a scale of orders of magnitude, it is small).
+#
+# The gradient lines are nearly flat too, but at very different heights. The gradient of a
+# layer's weights is the product of what reaches the layer from below (its input) and what
+# comes back from above (the error signal, sent back through the transposed weights, which
+# shrinks or grows by the same gain per layer, in the other direction). In this
+# equal-width network, what the input of a layer has lost (or gained) on its way up, the
+# error signal gains (or loses) back on its way down, so the products come out about equal
+# from layer to layer; what differs is their common level, set by the gains of the whole
+# depth. With plain gradient descent, a weight moves by the learning rate times its
+# gradient: with the standard deviation 0.01, every step is negligible; with 1, every step
+# is enormous.
+
+# %% [markdown]
+# ### Check: He keeps the signal, a fixed standard deviation does not
+
+# %%
+measured = ratios["measured: last / first std"]
+assert 1 / 3 < measured["He"] < 3, f"He with ReLU should keep the std: ratio {measured['He']:.2f}"
+assert measured["normal, std 0.01"] < 1e-3, "std 0.01 should make the activations vanish"
+assert measured["normal, std 1"] > 1e3, "std 1 should make the activations explode"
+assert measured["normal, std 0.01"] < measured["Glorot (default)"] < measured["He"], (
+    "with ReLU, Glorot should shrink the signal, less than std 0.01 and more than He")
+median_gradient = ratios["median gradient norm"]
+assert median_gradient["normal, std 0.01"] < 1e-4 * median_gradient["He"], "vanishing gradients"
+assert median_gradient["normal, std 1"] > 1e4 * median_gradient["He"], "exploding gradients"
+print("✅ He keeps the activations' size across the layers; std 0.01 and 1 do not")
+
+# %% [markdown]
+# ### What each start does to training
+#
+# Each network now trains for `INIT_EPOCHS` epochs on the chapter's training images, with
+# the same seed and batches. The question is whether, and how fast, each one learns, so we
+# keep the training curves only (no validation split) and test each network once at the
+# end. The optimiser is plain SGD with momentum, whose steps are proportional to the
+# gradients, so that what the initialisation does to the gradients reaches the weights
+# unchanged. (RMSprop, the chapter's optimiser, divides each gradient by its recent size:
+# Exercise 4 below asks what that changes.) The loss of a network that guesses uniformly
+# among the 10 digits is ln 10 ≈ 2.30.
+
+# %%
+init_histories, init_predicted, init_rows = {}, {}, []
+for name, model in deep_models.items():
+    device.set_seed(SEED)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=INIT_LEARNING_RATE, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(x_train_flat, y_train, epochs=INIT_EPOCHS, batch_size=BATCH_SIZE,
+                        verbose=0)
+    init_histories[name] = history
+    losses = np.array(history.history["loss"])
+    below = np.flatnonzero(losses < 2.0)  # first epoch whose loss is clearly under ln 10
+    init_predicted[name] = keras.ops.convert_to_numpy(model(x_test_flat)).argmax(axis=1)
+    init_rows.append({
+        "initialiser": name,
+        "loss, epoch 1": losses[0],
+        "loss, last epoch": losses[-1],
+        "first epoch with loss < 2": int(below[0]) + 1 if below.size else None,
+        "test accuracy": np.mean(init_predicted[name] == y_test),
+    })
+init_results = pd.DataFrame(init_rows).set_index("initialiser")
+display(init_results.style.format(
+    {"loss, epoch 1": "{:.3f}", "loss, last epoch": "{:.3f}", "test accuracy": "{:.2%}",
+     "first epoch with loss < 2": "{:.0f}"}, na_rep="never"))
+
+# %%
+plots.training_curves(init_histories, title=f"{INIT_DEPTH} × {INIT_WIDTH} ReLU, SGD")
+plt.show()
+
+# %% [markdown]
+# Read the table and the curves together. **He** starts to learn in the first epochs.
+# **Glorot**, with its signal shrunk by the depth, starts more slowly: its loss stays close
+# to 2.30 for longer before it falls. Whether it catches up with He within this run's
+# epochs, the comparison below says, with the noise of the test set. The network started
+# with **standard deviation 0.01** never leaves 2.30: its gradients are too small for SGD
+# to move any weight, and its accuracy stays near chance (10 digits: one in ten). The one
+# started with **standard deviation 1** overflows: its loss is `nan` (not a number) from
+# the first epoch, and it predicts the same digit for every test image.
+
+# %%
+he_vs_glorot = evaluate.compare_accuracy(
+    y_test, init_predicted["He"], init_predicted["Glorot (default)"]
+)
+print(f"test accuracy, He {he_vs_glorot['accuracy_a']:.2%} vs Glorot"
+      f" {he_vs_glorot['accuracy_b']:.2%}: gap {he_vs_glorot['difference']:+.2%}"
+      f" ± {he_vs_glorot['standard_error']:.2%} (one standard error):"
+      f" {'a clear gap' if he_vs_glorot['clear'] else 'within noise'}")
+
+# %%
+stuck, exploded = init_histories["normal, std 0.01"], init_histories["normal, std 1"]
+first_epoch_loss = init_results["loss, epoch 1"]
+assert first_epoch_loss["He"] < first_epoch_loss["Glorot (default)"], (
+    "He should start learning faster than Glorot in a deep ReLU network")
+assert init_results.loc["He", "loss, last epoch"] < 1.0, "He's network should learn"
+assert np.allclose(stuck.history["loss"], np.log(10), atol=0.05), "std 0.01 should stay stuck"
+assert init_results.loc["normal, std 0.01", "test accuracy"] < 0.3, "std 0.01 should not learn"
+assert not np.isfinite(exploded.history["loss"]).any(), "std 1 should overflow at once"
+assert len(np.unique(init_predicted["normal, std 1"])) == 1, "std 1: one digit for all"
+print("✅ He starts learning before Glorot; std 0.01 never learns; std 1 overflows")
+
+# %% [markdown]
+# The lesson: in a deep network, choose the initialiser for the activation. Keras' default
+# (Glorot) suits tanh and sigmoid; for ReLU layers, pass `kernel_initializer="he_normal"`.
+# Shallow networks like the lab's one-hidden-layer MLP hardly notice; deep ones do.
+# Batch normalisation (chapters 6 and 7) and residual connections (chapter 8) are two more
+# answers to the same problem.
+
+# %% [markdown]
 # ## Your turn
 #
 # By which factor does `Dropout(0.5)` multiply the hidden outputs that it keeps, during
@@ -484,15 +722,20 @@ if not device.is_quick() and mnist.is_real:
     print(f"✅ above the {bar:.2%} bar for {'the full MNIST' if FULL_MNIST else 'this subset'}")
 
 # %% [markdown]
-# The chapter's main result in one line, which the book's benchmark (`benchmarks/run.py`)
-# collects for every chapter:
+# The chapter's main result in one line, with the figures of the initialisation section
+# (`figures`; `None` where the loss is `nan`), which the book's benchmark
+# (`benchmarks/run.py`) collects for every chapter:
 
 # %%
+init_figures = init_results[["loss, epoch 1", "test accuracy"]].astype(float)
+figures = {"initialisation, deep MLP and SGD":
+           init_figures.astype(object).where(init_figures.notna(), None).to_dict("index")}
 headline = {
     "metric": 'best test accuracy, MLP on raw pixels',
     "value": float(results["accuracy"].max()),
     "dataset": mnist.describe(),
     "report_best": REPORTED_BEST,
+    "figures": figures,
 }
 headline
 
@@ -507,6 +750,10 @@ headline
 #   curve is what dropout produces, not a sign that the test set is easy.
 # - The errors concentrate on digits that share strokes (4/9, 7/2, 3/5, 8); a model that
 #   compares pixels at fixed places cannot cope with shifted or slanted digits.
+# - In a deep network, each layer multiplies the size of the signal by a gain set by its
+#   initialisation, fan_in × Var(w) / 2 for ReLU. He (Var(w) = 2 / fan_in) keeps it at 1;
+#   Glorot (1 / fan_avg), Keras' default, halves it; a fixed standard deviation makes the
+#   activations and gradients vanish or explode, and plain SGD then cannot train.
 #
 # ## Exercises
 #
@@ -516,6 +763,9 @@ headline
 #    dropout model. Does it change the final accuracy, or only the speed?
 # 3. Feed the model the test digits shifted by 3 pixels to the right
 #    (`np.roll(x_test, 3, axis=2)`). What happens to the accuracy, and why?
+# 4. In the initialisation section, train the four deep networks with the chapter's
+#    `keras.optimizers.RMSprop(learning_rate=0.001)` instead of SGD. Which initialisers
+#    still fail, and why?
 #
 # <details><summary>Solutions (open them once you have tried)</summary>
 #
@@ -527,6 +777,12 @@ headline
 # 3. It collapses (to roughly 30-50 %): each input unit is tied to one pixel position, so a
 #    shifted digit activates the "wrong" weights. HOG features (chapter 4) and convolutions
 #    (chapter 5) are much less sensitive to such shifts.
+# 4. RMSprop divides each step by the recent size of that weight's gradient, so the scale
+#    of the gradients matters much less: Glorot's network learns from the first epoch, like
+#    He's, and even the network started with standard deviation 1 learns (its loss stays
+#    huge, because its outputs are, but its accuracy climbs far above chance). The network
+#    started with standard deviation 0.01 stays stuck: its gradients are far smaller than
+#    RMSprop's `epsilon` (1e-7), which then dominates the division.
 #
 # </details>
 
@@ -587,7 +843,8 @@ def keras_standardise(x_train, x_test):
 
 rng = np.random.default_rng(3)
 x_train = rng.random((50, 28, 28), dtype="float32")
-x_test = rng.random((20, 28, 28), dtype="float32") * 1.5  # another distribution: its own mean is wrong
+# another distribution: its own mean is wrong
+x_test = rng.random((20, 28, 28), dtype="float32") * 1.5
 exercises.check_function(
     standardise,
     reference=keras_standardise,
@@ -603,6 +860,44 @@ exercises.check_function(
 # def standardise(x_train, x_test):
 #     mean, std = x_train.mean(), x_train.std()
 #     return (x_train - mean) / std, (x_test - mean) / std
+# ```
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 3.3: the standard deviation of He initialisation
+#
+# He initialisation draws the weights of a layer with `fan_in` inputs with variance
+# 2 / `fan_in`, so that a ReLU layer keeps the size of its signal (the initialisation
+# section above). Write `he_std(fan_in)`, the standard deviation of those weights. The check
+# compares yours with the standard deviation of weights that `keras.initializers.HeNormal`
+# draws for a `Dense` layer of `fan_in` inputs and 4,000 units.
+
+# %% tags=["exercise"]
+def he_std(fan_in):
+    """The standard deviation of He-initialised weights of a layer with fan_in inputs."""
+    ...  # your code here
+
+
+def he_normal_sample_std(fan_in):
+    weights = keras.initializers.HeNormal(seed=0)((fan_in, 4000))
+    return float(np.std(keras.ops.convert_to_numpy(weights)))
+
+
+exercises.check_function(
+    he_std,
+    reference=he_normal_sample_std,
+    inputs=[10, 128, 784],
+    what="your He standard deviation",
+    rtol=0.02,  # the reference is measured on samples
+)
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def he_std(fan_in):
+#     return (2 / fan_in) ** 0.5
 # ```
 #
 # </details>
