@@ -118,10 +118,11 @@ def training_curves(
         named = {"": history_dict(runs)}
     several = len(named) > 1
     own_figure = ax is None
-    if ax is None:  # one metric per row: narrow enough to stay legible on a phone
+    if ax is None:  # one metric per row, narrow enough to stay legible on a phone; the
+        # tight layout lays the figure out again at each draw, also after a resize
         width = 2.9 if several else 4.8
         _, ax = plt.subplots(len(metric_names), 1, figsize=(width, 2.6 * len(metric_names)),
-                             sharex=True, squeeze=False)
+                             sharex=True, squeeze=False, layout="tight")
         ax = ax[:, 0]
     axes = list(np.atleast_1d(ax))
     if len(axes) != len(metric_names):
@@ -155,11 +156,11 @@ def training_curves(
     figure = axes[0].figure
     if title:
         figure.suptitle(title)
-    if own_figure and len(axes) > 1:
-        figure.tight_layout()
-    if several:  # one legend, beside the plots (centred on the figure), hiding no line
-        axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5),
-                        bbox_transform=figure.transFigure)
+    if several and own_figure:  # one legend, beside the plots, hiding no line
+        figure.legend(*axes[-1].get_legend_handles_labels(), fontsize="small",
+                      loc="center left", bbox_to_anchor=(1.0, 0.5))
+    elif several:
+        axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     return axes
 
 

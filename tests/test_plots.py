@@ -44,7 +44,9 @@ def test_training_curves_one_colour_per_run_on_given_axes():
 def test_training_curves_title_and_one_legend_for_several_runs():
     axes = plots.training_curves({"a": HISTORY, "b": HISTORY}, title="two runs")
     assert axes[0].figure._suptitle.get_text() == "two runs"
-    assert axes[0].get_legend() is None and axes[1].get_legend() is not None
+    assert axes[0].get_legend() is None and axes[1].get_legend() is None
+    (legend,) = axes[0].figure.legends  # one legend for the figure, beside the plots
+    assert len(legend.get_texts()) == 4
 
 
 def test_training_curves_bad_input():
