@@ -31,20 +31,12 @@ FIGURE = re.compile(
     r"|(?P<fraction>0\.\d{2,})(?![\d.])"
     r"|(?P<duration>\d+(?:\.\d+)?)\s?(?P<unit>s|seconds|min|minutes?)\b)"
 )
-BN = "chapter 6's batch-normalisation side experiment (benchmarks/NOTES.md), not a chapter run"
 SHARE = "share of the parameters in one layer: a property of the architecture, not a run"
 IDLE = "idle-machine time of the full site build of 2026-11-30 (benchmarks/NOTES.md)"
 ALLOWED = {  # (file, figure as written): reason
     ("05_cnn_mnist.py", "1.1 minutes"): IDLE,
     ("11_autoencoders.py", "2.3 minutes"): IDLE,
     ("13_backends_pytorch.py", "1.3 minutes"): IDLE,
-    ("06_fashion_mnist.py", "19.9 s"): BN,
-    ("06_fashion_mnist.py", "10.4 s"): BN,
-    ("06_fashion_mnist.py", "92.22 %"): BN,
-    ("06_fashion_mnist.py", "92.67 %"): BN,
-    ("06_fashion_mnist.py", "89.2 %"): BN,
-    ("06_fashion_mnist.py", "90.0 %"): BN,
-    ("06_fashion_mnist.py", "92.2 %"): BN,
     ("07_cnn_cifar10.py", "8 minutes"): "the full-mode estimate of the chapter's top, repeated",
     ("07_cnn_cifar10.py", "99.7 %"): SHARE,
     ("08_functional_api.py", "99.8 %"): SHARE,
@@ -57,7 +49,6 @@ PENDING = {
     "09_data_augmentation": "epoch times measured on generated images, recorded nowhere",
     "10_transfer_learning": "typed full-run table (part B) not in its headline",
     "12_shapes_lab": "typed full-run figures (65.7 %, MSE) not in its headline",
-    "06_fashion_mnist": "typed full-run table; the benchmark run that records it is under way",
 }
 
 
