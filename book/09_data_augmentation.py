@@ -415,15 +415,10 @@ for label, times in epoch_seconds.items():
 print(f"estimated full mode: {estimate / 60:.1f} min for the two trainings (an estimate)")
 
 # %% [markdown]
-# On the 2-core machine this book was built on (shared with other jobs, so its timings are
-# pessimistic: a load of about 7 per core) we timed epochs of 10,000 generated images of
-# CIFAR-10's shape: 11 to 18 s without augmentation, 21 to 42 s with it (the random
-# transformations cost CPU time). Scaled to full mode, that is about 8 minutes. A run on
-# all 50,000 images for 100 epochs, as report 002's model10, takes about 50 times longer:
-# that is where its 76.3 % comes from. Expect this small model on 8,000 images to stay well
-# below that; we
-# could not measure its CIFAR-10 accuracy here, because CIFAR-10 is not on the machine
-# that built the book.
+# The random transformations cost CPU time, so an augmented epoch usually takes longer
+# (compare the two lines above). A run on all 50,000 images for 100 epochs, as report
+# 002's model10, takes about 50 times longer than full mode: that is where its 76.3 %
+# comes from. Expect this small model on 8,000 images to stay well below that.
 
 # %% [markdown]
 # ## Your turn

@@ -46,7 +46,6 @@ PENDING = {
     "02_model_complexity": "run time of an idle site build (benchmarks/NOTES.md)",
     "03_mlp_raw_pixels": "typed full-run figures (94.5 %, losses) not in its headline",
     "04_mlp_hog_features": "typed full-run figure (93.5 %) not in its headline",
-    "09_data_augmentation": "epoch times measured on generated images, recorded nowhere",
     "10_transfer_learning": "typed full-run table (part B) not in its headline",
     "12_shapes_lab": "typed full-run figures (65.7 %, MSE) not in its headline",
 }
