@@ -54,7 +54,19 @@
 # %% [markdown]
 # ## Setup
 #
-# The same four steps open every chapter: imports, parameters, seed, device summary.
+# The same four steps open every chapter: imports, parameters, seed, device summary. Before
+# them, one cell installs the book's helpers where they are missing (on Colab); here it
+# finds them and does nothing.
+
+# %%
+# In Colab the book's helpers are missing: this installs them (elsewhere it does nothing).
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("labhelpers") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/PLACEHOLDER-ORG/PLACEHOLDER-REPO"], check=True)
 
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)

@@ -49,6 +49,16 @@
 # ## Setup
 
 # %%
+# In Colab the book's helpers are missing: this installs them (elsewhere it does nothing).
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("labhelpers") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/PLACEHOLDER-ORG/PLACEHOLDER-REPO"], check=True)
+
+# %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
 import inspect

@@ -47,19 +47,20 @@ def cells(chapter: Path) -> list[tuple[str, str]]:
 
 
 def setup_imports(chapter_cells) -> str:
-    """The import statements of the first code cell after '## Setup'."""
+    """The import statements of the Setup's import cell: the first code cell after '## Setup'
+    that imports labhelpers (the Colab install cell comes before it)."""
     after_setup = False
     for head, source in chapter_cells:
         if "[markdown]" in head:
             after_setup = after_setup or bool(re.search(r"^## Setup\s*$", source, re.MULTILINE))
-        elif after_setup:
+        elif after_setup and re.search(r"^import labhelpers\b", source, re.MULTILINE):
             tree = ast.parse(source)
             imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
             return (
                 "\n".join(ast.unparse(node) for node in imports)
                 + "\nfrom labhelpers import exercises"
             )
-    raise AssertionError("no code cell after '## Setup'")
+    raise AssertionError("no code cell importing labhelpers after '## Setup'")
 
 
 def exercise_setup(chapter_cells) -> str:
