@@ -26,12 +26,10 @@
 # - which classes a CIFAR-10 network confuses, and what its worst mistakes look like.
 #
 # **Prerequisites:** chapter 5 (CNNs on MNIST) and chapter 6 (confusion matrices).
-# **Run time:** full mode (all 50,000 CIFAR-10 images, 6 + 6 + 3 epochs) about 8 minutes
-# on a 2-core CPU, *an estimate*: the machine that built this book has no CIFAR-10, so the
-# figure scales the processor time of one epoch on a stand-in of the same shape (measured
-# on a shared machine) to 45,000 training images and two cores; the results table
-# re-measures it on yours. On a GPU, under a minute (estimated). Quick mode: about
-# 1 minute.
+# **Run time:** full mode (all 50,000 CIFAR-10 images, 6 + 6 + 3 epochs) about 8 minutes on a 2-core
+# CPU, *an estimate*: the figure scales the processor time of one epoch on a stand-in of the same
+# shape (measured on a shared machine) to 45,000 training images and two cores; the results table
+# re-measures it on yours. On a GPU, under a minute (estimated). Quick mode: about 1 minute.
 
 # %% [markdown]
 # ## The lab question
@@ -100,12 +98,13 @@ summary = device.summary()
 # the official archive once (163 MB) into the data home.
 #
 # **Without the real data.** If CIFAR-10 is neither in the data home nor downloadable (an
-# offline machine, like the one that built this book), quick mode continues with a
+# offline machine), quick mode continues with a
 # **generated stand-in**: drawn scenes of the ten classes (a red plane on a blue sky, a car
 # on a grey road, ...), of the same shape. The loader prints `STAND-IN DATA` below when it
 # does. The stand-in is far easier than the photos: its numbers say nothing about
 # CIFAR-10. Full mode never uses the stand-in; it stops with a message that says how to
-# get the data.
+# get the data. The machine that built this book has no CIFAR-10: the code here is the real
+# code you run online, tested there on the stand-in.
 
 # %%
 cifar = data.load_cifar10(n_train=N_TRAIN, n_test=N_TEST)
@@ -536,8 +535,8 @@ if not device.is_quick() and cifar.is_real:
 # **What a full run reaches.** The report's figures are after 20 epochs: model1 33.35 %
 # (below its own MLP's 44.50 %), model6 63.78 % (model7, with four convolutions, 68.57 %).
 # The book's full mode trains 6, 6 and 3 epochs to stay within about 8 minutes on a 2-core
-# CPU; its CIFAR-10 numbers could not be measured on the machine that built the book (no
-# CIFAR-10 there), so the checks above use cautious bars: 30 % for model1 and 55 % for
+# CPU; its CIFAR-10 numbers are not measured yet (see the data section), so the checks
+# above use cautious bars: 30 % for model1 and 55 % for
 # model6. The report does not say how it scaled its inputs or which optimiser it used, so
 # its 33 % for model1 cannot be traced; if your model1 scores far above it, the scaling
 # to [0, 1] and Adam are the first differences to suspect. Run the chapter in full and

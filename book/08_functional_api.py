@@ -29,7 +29,7 @@
 #
 # **Prerequisites:** chapter 7 (CNNs on CIFAR-10). **Run time:** full mode (15,000
 # CIFAR-10 training images, 3 epochs, four models) about 7 minutes on a 2-core CPU, *an
-# estimate*: the machine that built this book has no CIFAR-10, so the figure scales the
+# estimate*: the figure scales the
 # processor time of one epoch on a stand-in of the same shape (measured on a shared
 # machine) to 13,500 training images and two cores; part C (three small networks on
 # Fashion-MNIST) adds a few minutes. On a GPU, about a minute (estimated). Quick mode:
@@ -413,7 +413,7 @@ history_multi_feature, row_multi_feature = train_and_score(multi_feature)
 # 8.5 asks for the simplest residual block; `resnet_block` below is a fuller one, so try
 # the exercise first if you want to find it yourself.)
 #
-# CIFAR-10 is not on the machine that built this book, so this part trains on
+# So that its figures come from real images wherever the book is built, this part trains on
 # **Fashion-MNIST** (28 × 28 grey garments, chapter 6), which is real here: a subset of
 # `BLOCKS_N_TRAIN` images for `BLOCKS_EPOCHS` epochs, to keep it to minutes on a CPU.
 # (Offline and without it, quick mode uses a stand-in, and the loader says so.)
@@ -688,13 +688,12 @@ if not device.is_quick() and cifar.is_real:
     print("✅ every model above the full-mode bar (40 %)")
 
 # %% [markdown]
-# **What a full run reaches.** The report trained on all 50,000 images: 71.5 % for the
-# plain network, 65.2 % and 69.5 % for the multi-path and multi-feature models (train
-# accuracies 0.90 and 0.87: they over-fit). The book's full mode trains 3 epochs on 15,000
-# images to stay within minutes, so expect lower accuracies; its CIFAR-10 numbers could
-# not be measured on the machine that built the book (no CIFAR-10 there), so the check
-# above uses a cautious bar of 40 %. Set `N_TRAIN = None` and `EPOCHS = 15` to compare
-# with the report (about an hour and a half on a 2-core CPU, minutes on a GPU).
+# **What a full run reaches.** The report trained on all 50,000 images: 71.5 % for the plain
+# network, 65.2 % and 69.5 % for the multi-path and multi-feature models (train accuracies 0.90 and
+# 0.87: they over-fit). The book's full mode trains 3 epochs on 15,000 images to stay within
+# minutes, so expect lower accuracies; its CIFAR-10 numbers are not measured yet (see the data
+# section), so the check above uses a cautious bar of 40 %. Set `N_TRAIN = None` and `EPOCHS = 15`
+# to compare with the report (about an hour and a half on a 2-core CPU, minutes on a GPU).
 #
 # What the table says on real data, whatever the epochs: the multi-path and multi-feature
 # models have **150 to 220 times more parameters** than the plain network, 99.8 % or more
