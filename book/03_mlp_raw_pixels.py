@@ -195,12 +195,12 @@ for name, config in CONFIGS.items():
             c.append(m.evaluate(x_probe, y_probe, verbose=0, return_dict=True)["loss"]),
         )
     )
-    start = time.perf_counter()
-    history = model.fit(
-        x_train_flat, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, callbacks=[probe], verbose=0,
-    )
-    seconds = time.perf_counter() - start
+    with device.timer() as clock:
+        history = model.fit(
+            x_train_flat, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT, callbacks=[probe], verbose=0,
+        )
+    seconds = clock.seconds
     epoch_cpu_seconds[name] = float(np.median(np.diff(cpu_ticks)))  # CPU time of an epoch
     models[name], histories[name], clean_train_loss[name] = model, history, clean
     rows.append(evaluate.model_report(model, x_test_flat, y_test, name=name, train_seconds=seconds))

@@ -61,7 +61,6 @@ if importlib.util.find_spec("labhelpers") is None:
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
 import tempfile
-import time
 from pathlib import Path
 
 import keras
@@ -242,9 +241,9 @@ def processor_seconds_per_epoch(model, images, labels):
     """Processor time of one training epoch of ``model`` on ``images`` (after a warm-up)."""
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(images[:BATCH_SIZE], labels[:BATCH_SIZE], epochs=1, verbose=0)  # build, trace
-    start = time.process_time()
-    model.fit(images, labels, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-    return time.process_time() - start
+    with device.timer() as clock:
+        model.fit(images, labels, batch_size=BATCH_SIZE, epochs=1, verbose=0)
+    return clock.cpu_seconds
 
 
 timing = {}
@@ -287,12 +286,12 @@ def train(model, optimizer, batch_size, epochs=EPOCHS, callbacks=()):
     """Compile, fit on the training images (10 % held out for validation), time it."""
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    start = time.perf_counter()
-    history = model.fit(
-        x_train, y_train, epochs=epochs, batch_size=batch_size,
-        validation_split=VALIDATION_SPLIT, callbacks=list(callbacks), verbose=2,
-    )
-    return history, time.perf_counter() - start
+    with device.timer() as clock:
+        history = model.fit(
+            x_train, y_train, epochs=epochs, batch_size=batch_size,
+            validation_split=VALIDATION_SPLIT, callbacks=list(callbacks), verbose=2,
+        )
+    return history, clock.seconds
 
 
 def cosine_adam(batch_size, epochs):

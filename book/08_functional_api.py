@@ -87,8 +87,6 @@ if importlib.util.find_spec("labhelpers") is None:
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -235,12 +233,12 @@ def train_and_score(model):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    start = time.perf_counter()
-    history = model.fit(
-        x_train_scaled, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, verbose=2,
-    )
-    seconds = time.perf_counter() - start
+    with device.timer() as clock:
+        history = model.fit(
+            x_train_scaled, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT, verbose=2,
+        )
+    seconds = clock.seconds
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses)), f"{model.name}: the loss is not a number ({losses})"
     assert losses[-1] < losses[0], f"{model.name}: the training loss did not go down ({losses})"
@@ -599,10 +597,10 @@ def train_on_fashion(model):
     predicted test labels."""
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=BLOCKS_LEARNING_RATE),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    start = time.perf_counter()
-    history = model.fit(fashion_x_train, fashion_y_train, epochs=BLOCKS_EPOCHS,
-                        batch_size=BLOCKS_BATCH_SIZE, verbose=0)
-    seconds = time.perf_counter() - start
+    with device.timer() as clock:
+        history = model.fit(fashion_x_train, fashion_y_train, epochs=BLOCKS_EPOCHS,
+                            batch_size=BLOCKS_BATCH_SIZE, verbose=0)
+    seconds = clock.seconds
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses)), f"{model.name}: the loss is not a number ({losses})"
     assert losses[-1] < losses[0], f"{model.name}: the training loss did not go down ({losses})"
