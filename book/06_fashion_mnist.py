@@ -30,8 +30,8 @@
 #
 # **Prerequisites:** chapter 5 (the CNN on MNIST). **Run time:** a full run trains three
 # models on 60,000 images (our CNN for up to 24 epochs) and five short variants on a
-# subset; the time it took on a 2-core CPU is printed with its table below. Quick mode
-# takes under a minute.
+# subset; the time it took on a 2-core CPU is printed with its table below (on a GPU, a
+# few minutes: an estimate). Quick mode takes under a minute.
 #
 # The lab question, from report 001 (question 5):
 #
