@@ -479,16 +479,15 @@ def check_no_nan(
 
     ``history``, in this and the next checks, is a list of losses of a run already made.
     """
-    outputs = np.asarray(model.predict(x, verbose=0))
-    if not np.all(np.isfinite(outputs)):
-        bad = [w.path for w in model.weights if not np.all(np.isfinite(np.asarray(w)))]
-        cause = (
-            f"the weights {', '.join(bad)} already hold NaN"
-            if bad
-            else "a log of 0 or a division by 0 in the model?"
-        )
+    # Weights first: a fused CPU kernel may turn NaN into 0 (relu), hiding it from the outputs.
+    bad = [w.path for w in model.weights if not np.all(np.isfinite(np.asarray(w)))]
+    if bad:
+        return _say(False, f"the weights {', '.join(bad)} already hold NaN or infinity.")
+    if not np.all(np.isfinite(np.asarray(model.predict(x, verbose=0)))):
         return _say(
-            False, f"the model's outputs contain NaN or infinity before training ({cause})."
+            False,
+            "the model's outputs contain NaN or infinity before training "
+            "(a log of 0 or a division by 0 in the model?).",
         )
     if y is not None:
         losses = history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate)
