@@ -637,7 +637,7 @@ for name in ("residual", "inception"):
     comparisons.append({
         "model": f"{name} - plain", "gap (points)": 100 * gap["difference"],
         "standard error": 100 * gap["standard_error"],
-        "verdict": "beyond the noise" if gap["clear"] else "within the noise",
+        "verdict": gap["verdict"],
     })
     assert gap["n"] == len(fashion_x_test)
 block_comparison = pd.DataFrame(comparisons).set_index("model")
@@ -710,8 +710,7 @@ report_noise = np.sqrt((report_plain * (1 - report_plain) + report_model3 * (1 -
                        / report_n_test)
 print(f"Report 000: model 3 {report_model3:.2%}, plain network {report_plain:.2%}, a gap of "
       f"{100 * report_gap:+.2f} points for a standard error of {100 * report_noise:.2f}: "
-      + ("inside the noise, a tie." if abs(report_gap) < 2 * report_noise
-         else "beyond the noise."))
+      f"{evaluate.noise_verdict(report_gap, report_noise)}.")
 
 # %% [markdown]
 # The curves (train solid, validation dashed, one colour per model):

@@ -61,8 +61,6 @@ if importlib.util.find_spec("labhelpers") is None:
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -269,27 +267,17 @@ build_model(AUGMENTATION).summary()
 # `val_accuracy` columns drift apart for the plain model.
 
 # %%
-def epoch_timer(durations):
-    """A callback that appends the duration of every epoch, in seconds, to `durations`."""
-    starts = []
-    return keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: starts.append(time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: durations.append(time.perf_counter() - starts[-1]),
-    )
-
-
 histories, models, seconds, epoch_seconds = {}, {}, {}, {}
 for label, arguments in (("without augmentation", None), ("with augmentation", AUGMENTATION)):
     device.set_seed(SEED)
     models[label] = build_model(arguments)
-    epoch_seconds[label] = []
-    per_epoch = epoch_timer(epoch_seconds[label])
+    per_epoch = device.epoch_timer()  # records the wall time of every epoch
     with device.timer() as clock:
         histories[label] = models[label].fit(
             x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
             validation_split=VALIDATION_SPLIT, callbacks=[per_epoch], verbose=2,
         )
-    seconds[label] = clock.seconds
+    seconds[label], epoch_seconds[label] = clock.seconds, per_epoch.seconds
     print(f"{label}: {seconds[label]:.0f} s\n")
 
 # %% [markdown]

@@ -234,6 +234,33 @@ class timer:
         self.cpu_seconds = time.process_time() - self._cpu
 
 
+def epoch_timer():
+    """A Keras callback that times every epoch of ``fit``::
+
+        per_epoch = device.epoch_timer()
+        model.fit(..., callbacks=[per_epoch])
+        per_epoch.seconds, per_epoch.cpu_seconds  # one entry per epoch
+
+    ``seconds`` is wall clock, ``cpu_seconds`` the CPU time of every core of this process
+    (as :class:`timer`); the first epoch also builds the graph. A new ``fit`` starts afresh.
+    """
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seconds, self.cpu_seconds = [], []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._clock = timer().__enter__()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._clock.__exit__()
+            self.seconds.append(self._clock.seconds)
+            self.cpu_seconds.append(self._clock.cpu_seconds)
+
+    return EpochTimer()
+
+
 def about_this_run(*datasets) -> None:
     """Print what this run of a chapter used: the data really loaded (real or stand-in),
     quick or full mode, the device, the fingerprint and the chapter's wall time so far
@@ -270,6 +297,17 @@ def set_seed(seed: int = DEFAULT_SEED) -> None:
 
 
 BENCHMARK_RESULTS = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "results.json")
+BENCHMARK_BANDS = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bands.json")
+
+
+def _recorded(path: str, chapter: str) -> dict:
+    """What a benchmark file records of ``chapter`` ({} if nothing): its row of
+    ``results.json`` (a list of rows) or its bands in ``bands.json``."""
+    with open(path) as file:
+        recorded = json.load(file)
+    if isinstance(recorded, list):
+        return next((row for row in recorded if row.get("chapter") == chapter), {})
+    return recorded.get("bands", {}).get(chapter, {})
 
 
 def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> dict:
@@ -282,8 +320,6 @@ def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> 
     <chapter>``) and the date, machine and versions of that run are printed. Returns one
     ``pandas.DataFrame`` per table.
     """
-    import json
-
     import pandas as pd
 
     figures = this_run
@@ -293,9 +329,7 @@ def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> 
         raise FileNotFoundError(f"{results} not found: the full-run figures come with the "
                                 "book's source; run `python benchmarks/run.py` to record them")
     else:
-        with open(results) as file:
-            rows = {row.get("chapter"): row for row in json.load(file)}
-        row = rows.get(chapter) or {}
+        row = _recorded(results, chapter)
         if not row.get("figures"):
             raise LookupError(f"{results} holds no full-run figures of {chapter!r}: run "
                               f"`python benchmarks/run.py {chapter}` to record them")
@@ -307,9 +341,6 @@ def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> 
         figures = row["figures"]
     return {name: pd.DataFrame.from_dict(table, orient="index")
             for name, table in figures.items()}
-
-
-BENCHMARK_BANDS = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bands.json")
 
 
 def machine_kind() -> str:
@@ -352,8 +383,7 @@ def band(chapter: str, metric: str, value: float, data=None, *, spec: str = ".4f
             print(f"{metric}: yours {shown}; no bands file ({os.path.normpath(bands)}): "
                   f"{command} records one.")
             return "no band"
-        with open(bands) as file:
-            recorded = json.load(file).get("bands", {}).get(chapter, {})
+        recorded = _recorded(bands, chapter)
         found = recorded.get(mode, {}).get(kind, {}).get(metric)
         if found is None:
             elsewhere = sorted(f"{m} mode on {k}" for m, kinds in recorded.items()

@@ -146,7 +146,8 @@ def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int
     error of that difference from the test sample alone (the spread of the per-sample
     differences, correct a minus correct b, over the square root of n): it says how much
     the gap would move on another test set of the same size, not how much another training
-    seed would move it. ``clear`` is True when the gap is more than two standard errors.
+    seed would move it. ``clear`` is True when the gap is more than two standard errors;
+    ``verdict`` says it in words (:func:`noise_verdict`).
     """
     true = as_labels(y_true, "y_true")
     a, b = as_labels(y_pred_a, "y_pred_a"), as_labels(y_pred_b, "y_pred_b")
@@ -164,8 +165,15 @@ def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int
         "difference": difference,
         "standard_error": error,
         "clear": bool(difference != 0 and abs(difference) > 2 * error),
+        "verdict": noise_verdict(difference, error),
         "n": n,
     }
+
+
+def noise_verdict(gap: float, standard_error: float) -> str:
+    """The book's one rule for a measured gap: "beyond the noise" when it is more than two
+    standard errors, else "within the noise" (not a finding)."""
+    return "beyond the noise" if abs(gap) > 2 * standard_error else "within the noise"
 
 
 def per_class_report(y_true, y_pred, class_names: Sequence[str] | None = None) -> pd.DataFrame:

@@ -162,6 +162,20 @@ def test_timer_measures_wall_and_cpu_time():
     assert 0 < clock.cpu_seconds < clock.seconds + 5
 
 
+def test_epoch_timer_times_every_epoch_of_each_fit():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    per_epoch = device.epoch_timer()
+    x, y = np.zeros((8, 3)), np.zeros((8, 2))
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[per_epoch])
+    assert len(per_epoch.seconds) == len(per_epoch.cpu_seconds) == 3
+    assert all(0 < s < 60 for s in per_epoch.seconds)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[per_epoch])
+    assert len(per_epoch.seconds) == 2
+
+
 def test_about_this_run_says_data_mode_device_and_wall_time(capsys, monkeypatch):
     from labhelpers import data
 

@@ -72,8 +72,19 @@ def test_compare_accuracy_gives_the_gap_and_its_paired_standard_error():
     per_sample = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1, 1], dtype=float)  # a right, b wrong: 1
     assert result["standard_error"] == pytest.approx(per_sample.std(ddof=1) / np.sqrt(10))
     assert result["clear"] is False  # 3 of 10 samples: inside two standard errors
+    assert result["verdict"] == "within the noise"
     many = evaluate.compare_accuracy(np.tile(Y_TRUE, 10), np.tile(better, 10), np.tile(Y_PRED, 10))
     assert many["difference"] == pytest.approx(0.3) and many["clear"] is True
+    assert many["verdict"] == "beyond the noise"
+
+
+@pytest.mark.parametrize(("gap", "error", "verdict"), [
+    (0.03, 0.01, "beyond the noise"), (-0.03, 0.01, "beyond the noise"),
+    (0.02, 0.01, "within the noise"), (0.0, 0.0, "within the noise"),
+    (0.5, float("inf"), "within the noise"),
+])
+def test_noise_verdict_is_two_standard_errors(gap, error, verdict):
+    assert evaluate.noise_verdict(gap, error) == verdict
 
 
 def test_compare_accuracy_of_the_same_predictions_is_no_gap():
