@@ -25,9 +25,9 @@
 # - to count every model of the lab reports by hand, and to check the count with Keras;
 # - what "capacity" means, and why a deep network can do more with fewer weights.
 #
-# **Prerequisites:** chapter 1 (what the weights are for). **Run time:** on a 2-core CPU,
-# 8 s, the same in quick mode: this chapter trains nothing (measured); the same on a GPU
-# (an estimate).
+# **Prerequisites:** chapter 1 (what the weights are for). **Run time:** seconds on a
+# 2-core CPU or a GPU, in full and in quick mode alike: this chapter builds models and
+# trains none.
 
 # %% [markdown]
 # ## The lab questions
@@ -237,7 +237,7 @@ def map_sides(model):
     return [layer.output.shape[1] for layer in model.layers if len(layer.output.shape) == 4]
 
 
-fig, ax = plt.subplots(figsize=(7, 3.4))
+fig, ax = plt.subplots(figsize=(6, 3.4))
 stages = ["input", "conv 1", "pool 1", "conv 2", "pool 2", "conv 3", "pool 3"]
 positions = np.arange(len(stages))
 ax.plot(positions, [28, *map_sides(lab_cnn("same"))], "o-", label="padding='same'")
@@ -360,8 +360,8 @@ counts.style.format(thousands=",", subset=["by formula", "count_params()", "repo
 cifar_table = print_parameter_table(models["000: CIFAR-10 CNN, 3 x Conv 32@3x3"])
 
 # %% [markdown]
-# Where do the parameters sit? Left, each model's total (log scale: the models span
-# three orders of magnitude); right, the share held by convolution and by dense layers.
+# Where do the parameters sit? Above, each model's total (log scale: the models span
+# three orders of magnitude); below, the share held by convolution and by dense layers.
 # Look at the one-convolution CNNs: their single `Dense(100)` on 12,544 inputs holds
 # 99.9 % of 1.26 million parameters.
 
@@ -372,16 +372,19 @@ def share_of(model, kind):
 
 
 conv_share = np.array([share_of(models[name], "Conv2D") for name in EXPECTED])
-fig, (ax_total, ax_share) = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+fig, (ax_total, ax_share) = plt.subplots(2, 1, figsize=(5, 9), layout="tight")
 y = np.arange(len(EXPECTED))
-ax_total.barh(y, counts["count_params()"], color="C0")
+ax_total.barh(y, counts["count_params()"], height=0.45, color="C0")
 ax_total.set(xscale="log", xlabel="parameters (log scale)", title="total parameters")
-ax_total.set_yticks(y, list(EXPECTED))
-ax_total.invert_yaxis()
-ax_share.barh(y, conv_share, color="C1", label="Conv2D layers")
-ax_share.barh(y, 1 - conv_share, left=conv_share, color="C2", label="Dense layers")
+ax_share.barh(y, conv_share, height=0.45, color="C1", label="Conv2D layers")
+ax_share.barh(y, 1 - conv_share, left=conv_share, height=0.45, color="C2", label="Dense layers")
 ax_share.set(xlabel="share of the parameters", title="where they sit", xlim=(0, 1))
-ax_share.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+ax_share.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
+for ax in (ax_total, ax_share):  # each model's name above its bar, the full width free
+    ax.set_yticks([])
+    ax.set_ylim(len(EXPECTED) - 0.5, -0.9)
+    for position, name in zip(y, EXPECTED):
+        ax.text(0.01, position - 0.27, name, transform=ax.get_yaxis_transform(), fontsize=11)
 plt.show()
 
 # %% [markdown]
@@ -595,7 +598,7 @@ print(f"{2**MAX_DEPTH:,} pieces: deep {deep_counts[-1]:,} parameters, "
 # shallow one's doubles with them.
 
 # %%
-fig, (ax_f, ax_p) = plt.subplots(1, 2, figsize=(12, 4))
+fig, (ax_f, ax_p) = plt.subplots(2, 1, figsize=(5.2, 7.4), layout="tight")
 ax_f.plot(x_grid, deep_out, lw=3, label=f"deep: {PLOT_DEPTH} layers × 2 units "
           f"({deep_net.count_params()} parameters)")
 ax_f.plot(x_grid, shallow_out, "--", color="C1", label=f"shallow: 1 layer × {2**PLOT_DEPTH} "
