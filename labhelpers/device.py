@@ -47,14 +47,8 @@ def pick(full: T, quick: T) -> T:
 
 
 def detect_accelerator() -> dict[str, object]:
-    """Describe the device TensorFlow will train on.
-
-    Returns
-    -------
-    dict
-        ``kind`` ("GPU", "Apple Metal" or "CPU"), ``names`` (device names) and ``note``
-        (a sentence for the student). A missing GPU is a note, never an error.
-    """
+    """The device TensorFlow will train on: ``kind`` ("GPU", "Apple Metal" or "CPU"),
+    ``names`` (device names) and ``note`` (a sentence; a missing GPU is a note, not an error)."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -78,20 +72,10 @@ MIXED_PRECISION_MIN_CAPABILITY = (7, 0)
 
 
 def choose_speedups(kind: str, compute_capability: tuple[int, int] | None = None) -> dict:
-    """Decide which speed-ups pay on a device (the rule only; ``speedups`` applies it).
-
-    Parameters
-    ----------
-    kind : {"GPU", "Apple Metal", "CPU"}
-        What ``detect_accelerator`` found.
-    compute_capability : tuple of int, optional
-        An NVIDIA GPU's (major, minor) version; None where unknown.
-
-    Returns
-    -------
-    dict
-        ``mixed_precision`` (bool), ``jit_compile`` (bool: what Keras 3's default
-        ``jit_compile="auto"`` does on the TensorFlow backend) and ``reason`` (a sentence).
+    """Which speed-ups pay on a device ``kind`` (as ``detect_accelerator`` names it) with an
+    NVIDIA GPU's ``compute_capability`` (major, minor; None where unknown): the rule only,
+    ``speedups`` applies it. Returns ``mixed_precision``, ``jit_compile`` (what Keras 3's
+    default ``jit_compile="auto"`` does on TensorFlow) and ``reason`` (a sentence).
     """
     if kind not in {"GPU", "Apple Metal", "CPU"}:
         raise ValueError(f"kind must be 'GPU', 'Apple Metal' or 'CPU', got {kind!r}")
@@ -143,18 +127,9 @@ def speedups(apply: bool = True) -> dict:
 
 
 def summary(verbose: bool = True) -> dict[str, object]:
-    """Collect versions, accelerator, thread counts and the book's settings.
-
-    Parameters
-    ----------
-    verbose : bool
-        Print the summary as an aligned table as well as returning it.
-
-    Returns
-    -------
-    dict
-        One entry per line of the printed table.
-    """
+    """Versions, accelerator, thread counts and the book's settings, one entry per line of
+    the table it prints (with ``verbose``), then the fingerprint. Every chapter's Setup
+    calls it; ``about_this_run`` counts the chapter's wall time from here."""
     import keras
     import tensorflow as tf
 

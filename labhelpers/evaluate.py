@@ -1,5 +1,5 @@
 """Evaluating a model: scores, per-class report, confusions, worst-classified samples,
-the training/validation gap, and the noise and reconstruction error of a denoiser.
+the noise and reconstruction error of a denoiser, layer tables and Grad-CAM.
 
 The checks at the top (``as_labels``, ``check_probabilities``, ``name_classes``,
 ``paired_labels``, ``class_index``, ``history_dict``) are public: ``plots`` uses them too."""
@@ -109,13 +109,13 @@ def confusion_indices(y_true, y_pred, true_class, predicted_class,
     pred = as_labels(y_pred, "y_pred")
     if len(true) != len(pred):
         raise ValueError(f"y_true has {len(true)} labels but y_pred has {len(pred)}")
-    n_classes = np.asarray(y_pred).shape[1] if np.asarray(y_pred).ndim == 2 and np.asarray(
-        y_pred).shape[1] > 1 else None
+    scores = np.asarray(y_pred)
+    n_classes = scores.shape[1] if scores.ndim == 2 and scores.shape[1] > 1 else None
     t = class_index(true_class, class_names, n_classes, "true_class")
     p = class_index(predicted_class, class_names, n_classes, "predicted_class")
     found = np.flatnonzero((true == t) & (pred == p))
     if n_classes is not None and len(found):
-        confidence = np.asarray(y_pred)[found, p]
+        confidence = scores[found, p]
         found = found[np.argsort(-confidence, kind="stable")]
     return found
 
@@ -271,39 +271,6 @@ def model_report(model, x_test, y_test, *, name: str, train_seconds: float) -> d
     }
 
 
-def generalization_gap(history, metric: str = "accuracy") -> np.ndarray:
-    """Training minus validation ``metric``, epoch by epoch.
-
-    For accuracy a positive gap means the model does better on the images it trains on
-    (over-fitting grows with it); for the loss, pass ``metric="loss"`` and read the sign the
-    other way round.
-
-    Parameters
-    ----------
-    history : keras.callbacks.History or dict
-        With lists ``metric`` and ``"val_" + metric`` of equal length.
-    metric : str
-
-    Returns
-    -------
-    numpy.ndarray of shape (epochs,)
-    """
-    record = history_dict(history)
-    for key in (metric, f"val_{metric}"):
-        if key not in record:
-            raise ValueError(f"history has no {key!r}; it has {sorted(record)}")
-    train = np.asarray(record[metric], dtype=float)
-    validation = np.asarray(record[f"val_{metric}"], dtype=float)
-    if train.ndim != 1 or len(train) == 0 or train.shape != validation.shape:
-        raise ValueError(
-            f"history[{metric!r}] and history['val_{metric}'] must be equal-length, non-empty "
-            f"lists; got shapes {train.shape} and {validation.shape}"
-        )
-    if not (np.all(np.isfinite(train)) and np.all(np.isfinite(validation))):
-        raise ValueError(f"history[{metric!r}] or its validation holds NaN or infinite values")
-    return train - validation
-
-
 NOISE_KINDS = ("gaussian", "uniform")
 
 
@@ -335,24 +302,12 @@ def add_noise(
     seed: int | np.random.Generator | None = None,
     clip: bool = True,
 ) -> np.ndarray:
-    """Return a noisy copy of images whose pixels lie in [0, 1].
+    """A noisy float32 copy of ``images`` (floats in [0, 1], any shape).
 
-    Parameters
-    ----------
-    images : float array, any shape, values in [0, 1]
-    level : float >= 0
-        ``gaussian``: the standard deviation of the noise added to each pixel (the Keras
-        denoising tutorial's ``noise_factor``); ``uniform``: noise drawn from
-        ``[-level, +level]``.
-    kind : "gaussian" or "uniform"
-    seed : int, Generator or None
-        The same seed gives the same noise.
-    clip : bool
-        Clip the result back to [0, 1] (the range of a sigmoid output).
-
-    Returns
-    -------
-    float32 array of the same shape (a new array; the input is untouched).
+    ``level``: for ``kind="gaussian"`` the standard deviation of the noise added to each pixel
+    (the Keras denoising tutorial's ``noise_factor``), for ``"uniform"`` noise drawn from
+    [-level, +level]. The same ``seed`` gives the same noise; ``clip`` clips the result back
+    to [0, 1] (the range of a sigmoid output).
     """
     array = _images_in_unit_range(images, "images")
     if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
@@ -371,18 +326,8 @@ def add_noise(
 
 
 def reconstruction_error(clean, reconstructed, *, per_image: bool = False):
-    """Mean squared error between clean images and their reconstructions.
-
-    Parameters
-    ----------
-    clean, reconstructed : arrays of the same shape (n, ...)
-    per_image : bool
-        Return one error per image (shape (n,)) instead of the mean over all of them.
-
-    Returns
-    -------
-    float, or float array (n,) when ``per_image``.
-    """
+    """Mean squared error between clean images and their reconstructions (same shape
+    (n, ...)): one float, or one per image (shape (n,)) with ``per_image=True``."""
     target, output = np.asarray(clean, dtype=np.float64), np.asarray(reconstructed, np.float64)
     if target.shape != output.shape:
         raise ValueError(
@@ -451,30 +396,13 @@ def _shape_text(shape) -> str:
 
 
 def layer_table(model) -> pd.DataFrame:
-    """One row per layer: name, type, output shape, parameters and the layers feeding it.
+    """One row per layer of a built Sequential or functional model: ``layer``, ``type``,
+    ``output_shape``, ``parameters`` (they add up to ``model.count_params()``) and ``inputs``
+    (the layers feeding it, comma-separated; "-" for an input).
 
-    It reads the model's own description (``model.get_config()``), so it works for
-    Sequential and functional models alike; chapter 2 adds each layer's formula to it.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A built Sequential or functional model (a Sequential model must start with
-        ``keras.Input``).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``layer``, ``type``, ``output_shape``, ``parameters`` and ``inputs`` (the
-        names of the input layers, comma-separated; "-" for an input). The parameters add
-        up to ``model.count_params()``.
-
-    Raises
-    ------
-    TypeError
-        ``model`` is not a Keras model.
-    ValueError
-        The model is not built.
+    It reads the model's own description (``model.get_config()``); chapter 2 adds each
+    layer's formula to it. TypeError for what is not a Keras model, ValueError for a model
+    that is not built (a Sequential model must start with ``keras.Input``).
     """
     graph = _graph(model)
     by_name = {layer.name: layer for layer in model.layers}
@@ -595,30 +523,12 @@ def grad_cam(model, images, class_indices=None, layer_name: str | None = None,
     channels, with negative values set to 0, is the heatmap (Selvaraju et al., 2017). The
     class score is the logit (the score before the softmax).
 
-    Parameters
-    ----------
-    model : keras.Model
-        A Sequential or functional classifier on the TensorFlow backend.
-    images : array (n, h, w) or (n, h, w, channels)
-        Inputs as the model takes them (a missing channel axis is added).
-    class_indices : int, sequence of n ints, or None
-        The class to explain for each image; None explains the predicted class.
-    layer_name : str, optional
-        The layer whose feature maps are used; the last Conv2D by default.
-    batch_size : int
-        Images per gradient computation.
-
-    Returns
-    -------
-    float32 array (n, h, w)
-        One heatmap per image, resized to the image size, scaled so that each map's peak is
-        1 (a map that is 0 everywhere stays 0): values in [0, 1].
-
-    Raises
-    ------
-    ValueError
-        No Conv2D layer (and no ``layer_name``), a layer without (h, w, channels) outputs, a
-        class index out of range, or images that do not fit the model.
+    ``model``: a Sequential or functional classifier (TensorFlow backend); ``images``:
+    (n, h, w) or (n, h, w, channels); ``class_indices``: the class to explain per image (an
+    int, n ints, or None for the predicted class); ``layer_name``: the layer whose feature
+    maps are used, the last Conv2D by default. Returns float32 heatmaps (n, h, w), resized
+    to the image and scaled to a peak of 1 (a map that is 0 everywhere stays 0). ValueError
+    for a model without such a layer, a class index out of range, or images that do not fit.
     """
     import keras
 

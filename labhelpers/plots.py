@@ -15,62 +15,23 @@ from labhelpers.evaluate import (
     check_probabilities,
     class_index,
     confusion_indices,
-    generalization_gap,
     history_dict,
     name_classes,
     paired_labels,
     worst_classified,
 )
 
-# Where a figure is read (issue 17). The site shows a figure's PNG at its natural width, or
-# shrinks it to the column of text: about 670 px at a 1,280 px desktop window and 340 px on a
-# 390 px phone (16 px page margins and the output's padding), measured on the site's pages.
-# A notebook saves the PNG with bbox_inches="tight" (0.1 in padding) at the figure's dpi.
-DESKTOP_WIDTH_PX = 670
+# Where a figure is read (issue 17): the site shrinks a wide PNG to the column of text, 340 px
+# on a 390 px phone; text must stay at least 9 px there (tests/test_plot_legibility.py).
 PHONE_WIDTH_PX = 340
 MIN_TEXT_PX = 9.0
-
-
-def smallest_text(fig, display_width_px: float = PHONE_WIDTH_PX) -> tuple[float, str]:
-    """The smallest text a reader sees in ``fig``, in screen pixels, and that text.
-
-    The figure is drawn, every piece of text the renderer draws is recorded, and its size
-    is converted to pixels on a page whose column is ``display_width_px`` wide: font size
-    (points) x dpi / 72 x the factor by which the browser shrinks the PNG to the column
-    (1 when it fits). Returns ``(inf, "")`` for a figure without text.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
-    drawn: list[tuple[float, str]] = []
-    draw_text = renderer.draw_text
-
-    def recording(gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if str(s).strip():
-            drawn.append((prop.get_size_in_points(), str(s)))
-        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-
-    renderer.draw_text = recording
-    try:
-        fig.draw(renderer)
-    finally:
-        del renderer.draw_text
-    if not drawn:
-        return float("inf"), ""
-    pad = plt.rcParams["savefig.pad_inches"]
-    natural_px = (fig.get_tightbbox(renderer).width + 2 * pad) * fig.dpi
-    shrink = min(1.0, display_width_px / natural_px)
-    points, text = min(drawn)
-    return points * fig.dpi / 72 * shrink, text
 
 
 def use_book_style() -> None:
     """The plot defaults of the book: readable fonts, light grid, no top/right spines.
 
     A figure 5 inches wide with 12-point text keeps its smallest text (10-point legends)
-    above 9 px on a phone, where the page shrinks it to 340 px (see :func:`smallest_text`).
+    above 9 px on a phone, where the page shrinks it to 340 px.
     """
     plt.rcParams.update({
         "figure.dpi": 100, "savefig.dpi": 100, "font.size": 12, "figure.figsize": (5.0, 3.4),
@@ -94,20 +55,9 @@ def training_curves(
 ):
     """Plot training (solid) and validation (dashed) curves, one colour per run.
 
-    Parameters
-    ----------
-    runs : History, dict of lists, or dict mapping a run's label to either
-        What ``model.fit`` returned, or several of them by name.
-    metrics : str or sequence of str
-        Metric names as in ``history.history`` (one subplot each).
-    ax : Axes or sequence of Axes, optional
-        Where to draw, one per metric; a new figure when None.
-    title : str, optional
-        A title over the whole figure.
-
-    Returns
-    -------
-    list of Axes
+    ``runs``: what ``model.fit`` returned (or a dict of metric lists), or several of them by
+    name; ``metrics``: names as in ``history.history``, one subplot each (or one Axes each
+    in ``ax``). Returns the list of Axes.
     """
     metric_names = [metrics] if isinstance(metrics, str) else list(metrics)
     if isinstance(runs, Mapping) and runs and all(
@@ -243,21 +193,11 @@ def image_grid(
 ):
     """Draw images in a grid, each titled with its label (and prediction, red when wrong).
 
-    Parameters
-    ----------
-    images : array (n, h, w), (n, h, w, 1) or (n, h, w, 3), pixels 0-1 or 0-255
-    labels, predictions : labels (n,) or probability rows, optional
-    class_names : names for the labels, optional
-    titles : one string per image, optional (replaces the label titles)
-    ncols : images per row; by default as many as keep the titles legible on a phone
-        (at most 10): each column is as wide as its longest title line
-    ax : Axes, optional
-    row_labels : one label per row, written left of it, optional
-
-    Returns
-    -------
-    Axes
-        One Axes holding the whole grid as a single image.
+    ``images``: (n, h, w), (n, h, w, 1) or (n, h, w, 3), pixels in 0-1, 0-255 or -1-1;
+    ``labels``/``predictions``: labels or probability rows; ``titles`` (one per image)
+    replace the label titles; ``row_labels`` are written left of each row. ``ncols``
+    defaults to as many columns (at most 10) as keep the titles legible on a phone.
+    Returns one Axes holding the whole grid as a single image.
     """
     pictures = _as_images(images)
     n = len(pictures)
@@ -327,6 +267,13 @@ def image_rows(rows: Mapping[str, object], ax=None):
                       row_labels=list(rows))
 
 
+def _each_to_unit_range(tiles: np.ndarray) -> np.ndarray:
+    """Each tile (along the first axis) scaled from its own min-max to [0, 1]."""
+    axes = tuple(range(1, tiles.ndim))
+    low, high = tiles.min(axis=axes, keepdims=True), tiles.max(axis=axes, keepdims=True)
+    return (tiles - low) / np.maximum(high - low, 1e-12)
+
+
 def filters(kernel, ncols: int | None = None, ax=None):
     """Draw the filters of a Conv2D kernel of shape (kh, kw, in_channels, n_filters).
 
@@ -337,12 +284,9 @@ def filters(kernel, ncols: int | None = None, ax=None):
     if weights.ndim != 4:
         raise ValueError(f"kernel must have shape (kh, kw, in, out), got {weights.shape}")
     shown = weights if weights.shape[2] == 3 else weights[:, :, :1]
-    tiles = np.moveaxis(shown, -1, 0)  # (out, kh, kw, channels)
-    low = tiles.min(axis=(1, 2, 3), keepdims=True)
-    high = tiles.max(axis=(1, 2, 3), keepdims=True)
-    tiles = (tiles - low) / np.maximum(high - low, 1e-12)
-    titles = [f"filter {i}" for i in range(len(tiles))]
-    return image_grid(tiles, titles=titles, ncols=ncols, ax=ax)
+    tiles = _each_to_unit_range(np.moveaxis(shown, -1, 0))  # (out, kh, kw, channels)
+    return image_grid(tiles, titles=[f"filter {i}" for i in range(len(tiles))], ncols=ncols,
+                      ax=ax)
 
 
 def feature_maps(maps, ncols: int | None = None, ax=None):
@@ -352,10 +296,7 @@ def feature_maps(maps, ncols: int | None = None, ax=None):
         array = array[0]
     if array.ndim != 3:
         raise ValueError(f"maps must have shape (h, w, channels), got {array.shape}")
-    tiles = np.moveaxis(array, -1, 0)
-    low = tiles.min(axis=(1, 2), keepdims=True)
-    high = tiles.max(axis=(1, 2), keepdims=True)
-    tiles = (tiles - low) / np.maximum(high - low, 1e-12)
+    tiles = _each_to_unit_range(np.moveaxis(array, -1, 0))
     return image_grid(tiles, titles=[f"map {i}" for i in range(len(tiles))], ncols=ncols, ax=ax)
 
 
@@ -422,19 +363,8 @@ def confusion_examples(
 
 def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str] | None = None,
             ax=None):
-    """Grouped bars of the per-class F1 score, one colour per model.
-
-    Parameters
-    ----------
-    y_true : labels
-    predictions : dict mapping a model's name to its labels or probability rows
-    class_names : names for the x axis, optional
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-    """
+    """Grouped bars of the per-class F1 score, one colour per model: ``predictions`` maps
+    a model's name to its labels or probability rows. Returns the Axes."""
     if not isinstance(predictions, Mapping) or not predictions:
         raise ValueError("predictions must be a non-empty dict {model name: predictions}")
     true = as_labels(y_true, "y_true")
@@ -472,55 +402,13 @@ def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str
     return ax
 
 
-def generalization_gaps(histories: Mapping, metric: str = "accuracy", ax=None):
-    """Draw the training-minus-validation gap per epoch, one line per named run.
-
-    Parameters
-    ----------
-    histories : dict of name -> History or dict
-    metric : str
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-    """
-    if not isinstance(histories, Mapping) or not histories:
-        raise ValueError("histories must be a non-empty dict of name -> history")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.6, 3.4))
-    for index, (name, history) in enumerate(histories.items()):
-        gap = generalization_gap(history, metric)
-        ax.plot(np.arange(1, len(gap) + 1), gap, "o-", color=f"C{index}", label=str(name))
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"train {metric} − validation {metric}")
-    ax.set_title(f"generalisation gap ({metric})")
-    ax.legend(fontsize="small")
-    return ax
-
-
 def grad_cam_grid(images, heatmaps, titles: Sequence[str] | None = None,
                   colours: Sequence[str] | None = None, ncols: int | None = None,
                   alpha: float = 0.5, ax=None):
-    """Each image in grey with its Grad-CAM heatmap laid over it in colour (red: hot).
-
-    Parameters
-    ----------
-    images : array (n, h, w) or (n, h, w, 1), pixels 0-1 or 0-255
-    heatmaps : array (n, h, w), values in [0, 1], e.g. from
-        :func:`labhelpers.evaluate.grad_cam`
-    titles : one string per image, optional, e.g. "Shirt\n→T-shirt/top 93%"
-    colours : one colour per title, optional (e.g. red for a mistake)
-    ncols : images per row; by default as many as keep the titles legible on a phone
-    alpha : how much of the colour shows: 0 the image alone, 1 the heatmap alone
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-        One Axes holding the whole grid as a single image (see :func:`image_grid`).
+    """Each grey image (n, h, w) with its heatmap (n, h, w, values in [0, 1], e.g. from
+    :func:`labhelpers.evaluate.grad_cam`) laid over it in colour (red: hot); ``alpha``: 0
+    shows the image alone, 1 the heatmap alone; ``colours``: one per title (e.g. red for a
+    mistake). Returns the Axes of :func:`image_grid`.
     """
     pictures = _as_images(images)
     if pictures.ndim != 3:

@@ -1,8 +1,9 @@
 """Figure text a reader can read (issue 17): at least 9 px on a 390 px phone and on a desktop.
 
 The site shows each figure's PNG at its natural width or shrinks it to the column of text
-(340 px on a phone, 670 px at 1,280 px); ``plots.smallest_text`` converts every drawn
-text's size to screen pixels there. Each plot helper's own figure must pass on both.
+(340 px on a phone, 670 px at 1,280 px, measured on the site's pages); ``smallest_text``
+converts every drawn text's size to screen pixels there. Each plot helper's own figure must
+pass on both.
 """
 
 import matplotlib
@@ -11,8 +12,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 from labhelpers import plots  # noqa: E402
+from labhelpers.chapters import ch09_augment as augment  # noqa: E402
 
 NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
          "Bag", "Ankle boot"]
@@ -46,11 +49,47 @@ FIGURES = {  # each helper as the chapters call it, with the longest names they 
         IMAGES, LABELS, PROBABILITIES, "Shirt", "T-shirt/top", class_names=NAMES),
     "f1_bars": lambda: plots.f1_bars(
         LABELS, {"report 003": PROBABILITIES, "our CNN": PROBABILITIES}, NAMES),
-    "generalization_gaps": lambda: plots.generalization_gaps(
+    "generalization_gaps (chapter 9)": lambda: augment.plot_generalization_gaps(
         {"no augmentation": HISTORY, "augmentation": HISTORY}),
     "grad_cam_grid": lambda: plots.grad_cam_grid(
         IMAGES[:8], RNG.random((8, 28, 28)), titles=["Ankle boot\n→Sneaker 97%"] * 8),
 }
+
+
+DESKTOP_WIDTH_PX = 670  # the column at a 1,280 px desktop window
+
+
+def smallest_text(fig, display_width_px: float = plots.PHONE_WIDTH_PX) -> tuple[float, str]:
+    """The smallest text a reader sees in ``fig``, in screen pixels, and that text.
+
+    The figure is drawn, every piece of text the renderer draws is recorded, and its size
+    is converted to pixels on a page whose column is ``display_width_px`` wide: font size
+    (points) x dpi / 72 x the factor by which the browser shrinks the PNG to the column
+    (1 when it fits). Returns ``(inf, "")`` for a figure without text.
+    """
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    drawn: list[tuple[float, str]] = []
+    draw_text = renderer.draw_text
+
+    def recording(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if str(s).strip():
+            drawn.append((prop.get_size_in_points(), str(s)))
+        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    renderer.draw_text = recording
+    try:
+        fig.draw(renderer)
+    finally:
+        del renderer.draw_text
+    if not drawn:
+        return float("inf"), ""
+    pad = plt.rcParams["savefig.pad_inches"]
+    natural_px = (fig.get_tightbbox(renderer).width + 2 * pad) * fig.dpi
+    shrink = min(1.0, display_width_px / natural_px)
+    points, text = min(drawn)
+    return points * fig.dpi / 72 * shrink, text
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +105,7 @@ def test_smallest_text_converts_points_to_pixels_on_the_page():
     fig.text(0.1, 0.5, "small", fontsize=8)
     fig.text(0.9, 0.5, "large", fontsize=20)
     fig.add_artist(plt.Line2D([0, 1], [0, 1], transform=fig.transFigure))  # spans the figure
-    pixels, text = plots.smallest_text(fig, display_width_px=340)
+    pixels, text = smallest_text(fig, display_width_px=340)
     natural = (10 + 2 * plt.rcParams["savefig.pad_inches"]) * 100
     assert text == "small"
     assert pixels == pytest.approx(8 * 100 / 72 * 340 / natural, rel=0.02)  # about 3.7 px
@@ -74,7 +113,7 @@ def test_smallest_text_converts_points_to_pixels_on_the_page():
     # a figure narrower than the column is not shrunk: 8 pt at 100 dpi is 11.1 px
     narrow = plt.figure(figsize=(2, 1), dpi=100)
     narrow.text(0.1, 0.5, "tiny figure", fontsize=8)
-    assert plots.smallest_text(narrow, 670)[0] == pytest.approx(8 * 100 / 72)
+    assert smallest_text(narrow, 670)[0] == pytest.approx(8 * 100 / 72)
 
 
 def test_smallest_text_sees_tick_labels_and_skips_hidden_text():
@@ -82,10 +121,10 @@ def test_smallest_text_sees_tick_labels_and_skips_hidden_text():
     ax.set_title("title", fontsize=14)
     ax.tick_params(labelsize=6)
     ax.text(0.5, 0.5, "hidden", fontsize=3, visible=False)
-    pixels, text = plots.smallest_text(fig, 1000)
+    pixels, text = smallest_text(fig, 1000)
     assert pixels == pytest.approx(6 * fig.dpi / 72) and text != "hidden"
     empty = plt.figure()
-    assert plots.smallest_text(empty) == (float("inf"), "")
+    assert smallest_text(empty) == (float("inf"), "")
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -93,8 +132,8 @@ def test_every_helper_draws_text_a_reader_can_read(name):
     FIGURES[name]()
     fig = plt.gcf()
     for where, width in (("a 390 px phone", plots.PHONE_WIDTH_PX),
-                         ("a desktop", plots.DESKTOP_WIDTH_PX)):
-        pixels, text = plots.smallest_text(fig, width)
+                         ("a desktop", DESKTOP_WIDTH_PX)):
+        pixels, text = smallest_text(fig, width)
         assert pixels >= plots.MIN_TEXT_PX, (
             f"{name}: {text!r} renders at {pixels:.1f} px on {where} (figure "
             f"{fig.get_size_inches().round(1).tolist()} in); at least {plots.MIN_TEXT_PX} px")
@@ -107,7 +146,7 @@ def test_the_old_wide_grid_fails_the_check():
     for text in fig.axes[0].texts:
         text.set_fontsize(8)
     fig.set_size_inches(11.5, 2.9)
-    assert plots.smallest_text(fig, plots.PHONE_WIDTH_PX)[0] < plots.MIN_TEXT_PX
+    assert smallest_text(fig, plots.PHONE_WIDTH_PX)[0] < plots.MIN_TEXT_PX
 
 
 def test_grids_wrap_to_fewer_columns_for_long_titles():

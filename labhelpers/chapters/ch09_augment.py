@@ -14,14 +14,19 @@ ImageDataGenerator         Keras 3 layer
 ``zoom_range=z``           ``RandomZoom((-z, z), (-z, z))`` (scale 1 - z to 1 + z)
 =========================  ==========================================================
 
-Keras is imported inside the functions, never when this module is imported.
+:func:`generalization_gap` and :func:`plot_generalization_gaps` measure and draw what
+augmentation is for: the gap between training and validation accuracy. Keras and
+Matplotlib are imported inside the functions, never when this module is imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from labhelpers.checks import number_in
+from labhelpers.evaluate import history_dict
 
 
 def layers_from_generator_args(
@@ -88,3 +93,45 @@ def layers_from_generator_args(
         layers.append(keras.layers.RandomZoom((-zoom, zoom), (-zoom, zoom), fill_mode=fill_mode,
                                               seed=seed))
     return keras.Sequential(layers or [keras.layers.Identity()], name="augmentation")
+
+
+def generalization_gap(history, metric: str = "accuracy") -> np.ndarray:
+    """Training minus validation ``metric``, epoch by epoch, from a Keras ``History`` (or a
+    dict of metric lists). For accuracy, a positive gap means the model does better on the
+    images it trains on; for ``metric="loss"`` read the sign the other way round."""
+    record = history_dict(history)
+    for key in (metric, f"val_{metric}"):
+        if key not in record:
+            raise ValueError(f"history has no {key!r}; it has {sorted(record)}")
+    train = np.asarray(record[metric], dtype=float)
+    validation = np.asarray(record[f"val_{metric}"], dtype=float)
+    if train.ndim != 1 or len(train) == 0 or train.shape != validation.shape:
+        raise ValueError(
+            f"history[{metric!r}] and history['val_{metric}'] must be equal-length, non-empty "
+            f"lists; got shapes {train.shape} and {validation.shape}"
+        )
+    if not (np.all(np.isfinite(train)) and np.all(np.isfinite(validation))):
+        raise ValueError(f"history[{metric!r}] or its validation holds NaN or infinite values")
+    return train - validation
+
+
+def plot_generalization_gaps(histories, metric: str = "accuracy", ax=None):
+    """Draw the gap of :func:`generalization_gap` per epoch, one line per named run
+    (``{name: history}``). Returns the Axes."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories must be a non-empty dict of name -> history")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 3.4))
+    for index, (name, history) in enumerate(histories.items()):
+        gap = generalization_gap(history, metric)
+        ax.plot(np.arange(1, len(gap) + 1), gap, "o-", color=f"C{index}", label=str(name))
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"train {metric} − validation {metric}")
+    ax.set_title(f"generalisation gap ({metric})")
+    ax.legend(fontsize="small")
+    return ax
