@@ -711,5 +711,88 @@ exercises.check_function(
 #
 # </details>
 
+# %% [markdown]
+# ### Exercise 5.3: make a broken CNN train
+#
+# The small CNN below was written in a hurry. It compiles, it runs, its loss even falls a
+# little, and it is wrong twice. `exercises.check_training` runs five checks on one small
+# batch: the output activation fits the loss, every trainable weight receives a gradient,
+# nothing turns into NaN, the loss falls, and the network can learn the batch by heart.
+# Each check prints one line, and a failing one names the likely cause. The batch is 32
+# random images with the labels 0 to 9: the checks ask whether the network *can* learn,
+# not what it learns, so any batch will do.
+
+# %% tags=["exercise-setup"]
+def broken_cnn():
+    """A small CNN with two mistakes: it cannot learn as it should."""
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(8, 3, activation="relu", trainable=False, name="conv"),
+        keras.layers.MaxPooling2D(2, name="pool"),
+        keras.layers.Flatten(name="flat"),
+        keras.layers.Dense(32, activation="relu", name="hidden"),
+        keras.layers.Dense(10, activation="softmax", name="output"),
+    ])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+batch_rng = np.random.default_rng(53)
+batch_x = batch_rng.uniform(size=(32, 28, 28, 1)).astype("float32")
+batch_y = np.arange(32) % 10
+
+# %% [markdown]
+# What the checks say about it:
+
+# %%
+exercises.check_training(broken_cnn(), batch_x, batch_y)
+
+# %% [markdown]
+# On TensorFlow, Keras also warns: it notices the softmax and computes the loss from the
+# values before it, so on TensorFlow this loss comes out right anyway. The JAX and PyTorch
+# backends apply the softmax twice without a word (chapter 13 measures it); the check
+# fails on every backend. Write `fixed_cnn()`: the same network, repaired, so that all
+# five checks pass.
+
+# %% tags=["exercise"]
+def fixed_cnn():
+    """broken_cnn() repaired: the same layers, compiled, and all five checks pass."""
+    ...  # your code here
+
+
+repaired = fixed_cnn()
+if repaired is None:
+    verdict = exercises.check(None, True, what="your repaired CNN (return the compiled model)")
+else:
+    verdict = exercises.check_training(repaired, batch_x, batch_y)
+verdict
+
+# %% [markdown]
+# <details><summary>Solution (open it once you have tried)</summary>
+#
+# ```python
+# def fixed_cnn():
+#     """broken_cnn() repaired: the same layers, compiled, and all five checks pass."""
+#     model = keras.Sequential([
+#         keras.Input(shape=(28, 28, 1)),
+#         keras.layers.Conv2D(8, 3, activation="relu", name="conv"),  # trainable again
+#         keras.layers.MaxPooling2D(2, name="pool"),
+#         keras.layers.Flatten(name="flat"),
+#         keras.layers.Dense(32, activation="relu", name="hidden"),
+#         keras.layers.Dense(10, name="output"),  # logits: the loss applies the softmax
+#     ])
+#     model.compile(optimizer="adam",
+#                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+#     return model
+# ```
+#
+# Keeping `activation="softmax"` and compiling with `from_logits=False` passes too; the
+# logits version is the safer one (chapter 13). A frozen layer keeps its random filters:
+# the network still learns something with the layers after it, which is why such a bug
+# can go unnoticed for a long time.
+#
+# </details>
+
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
 device.about_this_run(mnist)
