@@ -510,15 +510,17 @@ full_models.style.format({"parameters": "{:,.0f}", "accuracy": "{:.2%}",
 # %% [markdown]
 # ## Training curves
 #
-# Training solid, validation dashed. In a full run the large-batch model (blue) is still
-# climbing after 8 epochs: it needs many more. Where a validation curve lies *above* its
-# training curve (our CNN's often does in the first epochs), the validation images are not
-# "too easy" (report 003's reading of such a picture): dropout is active only during
-# training, and the training figure is an average over an epoch in which the weights were
-# still worse.
+# Training solid, validation dashed; in the legend, report 003's model goes by its batch
+# size (short names keep the figure legible on a phone). In a full run the large-batch
+# model (blue) is still climbing after 8 epochs: it needs many more. Where a validation
+# curve lies *above* its training curve (our CNN's often does in the first epochs), the
+# validation images are not "too easy" (report 003's reading of such a picture): dropout
+# is active only during training, and the training figure is an average over an epoch in
+# which the weights were still worse.
 
 # %%
-plots.training_curves(runs)  # several runs: one legend, beside the plots
+short_names = dict(zip(runs, [f"batch {REPORT_BATCH_SIZE}", f"batch {BATCH_SIZE}", "our CNN"]))
+plots.training_curves({short_names[name]: run for name, run in runs.items()})
 plt.show()
 
 # %% [markdown]
@@ -598,7 +600,8 @@ study_table.style.format({"train accuracy": "{:.2%}", "val_accuracy": "{:.2%}",
 
 # %% [markdown]
 # The three schedules, step by step (the other two variants use the cosine), then the
-# curves of the five variants: training solid, validation dashed.
+# curves of the five variants: training solid, validation dashed (in the legend, "warm-up"
+# is warm-up + cosine, "decay" weight decay, "no reg." no regularisation).
 
 # %%
 steps = np.linspace(0, study_steps, 101)
@@ -610,7 +613,10 @@ for variant in ["constant", "cosine", "warm-up + cosine"]:
 ax.set(xlabel="epoch", ylabel="learning rate", title="learning-rate schedules")
 ax.legend()
 plt.show()
-plots.training_curves(study, title="schedules and regularisation")
+legend_names = {"warm-up + cosine": "warm-up", "weight decay": "decay",
+                "no regularisation": "no reg."}  # short: legible on a phone
+plots.training_curves({legend_names.get(v, v): run for v, run in study.items()},
+                      title="schedules and regularisation")
 plt.show()
 
 # %% [markdown]
@@ -673,13 +679,14 @@ plt.show()
 print(evaluate.scores(y_test, predicted))
 
 # %% [markdown]
-# The per-class F1 scores of the three models side by side. In the full run, trousers,
-# bags, sandals, sneakers and ankle boots were easy for all three; the tops were not.
+# The per-class F1 scores of the three models side by side (named as in the curves). In
+# the full run, trousers, bags, sandals, sneakers and ankle boots were easy for all three;
+# the tops were not.
 
 # %%
 plots.f1_bars(
     y_test,
-    {row: models[row].predict(x_test, verbose=0) for row in results.index},
+    {short_names[row]: models[row].predict(x_test, verbose=0) for row in results.index},
     class_names=class_names,
 )
 plt.show()
