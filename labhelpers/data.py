@@ -600,32 +600,12 @@ STANDIN_DESCRIPTIONS = {
 }
 
 
-def _sklearn_digits(rng: np.random.Generator):
-    """scikit-learn's 1,797 real 8x8 digits in MNIST's format: 28x28 uint8, the digit in the
-    central 20x20 box as in MNIST, each slanted by up to 12 degrees and moved by up to one
-    pixel (8x8 scans are tidier than MNIST's handwriting), shuffled by ``rng``."""
-    from skimage.transform import resize, rotate
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    big = resize(digits.images / 16.0, (len(digits.images), 20, 20), order=3,
-                 anti_aliasing=False)
-    canvas = np.zeros((len(big), 28, 28))
-    canvas[:, 4:24, 4:24] = np.clip(big, 0, 1)
-    angles, shifts = rng.uniform(-12, 12, len(big)), rng.integers(-1, 2, (len(big), 2))
-    images = np.stack([np.roll(rotate(image, angle, order=1), tuple(shift), axis=(0, 1))
-                       for image, angle, shift in zip(canvas, angles, shifts)])
-    images = np.rint(np.clip(images, 0, 1) * 255).astype(np.uint8)
-    order = rng.permutation(len(images))
-    return images[order], digits.target.astype(np.uint8)[order]
-
-
 def make_standin(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 0):
     """The quick-mode stand-in for dataset ``name``, with its shapes and dtypes.
 
-    MNIST: scikit-learn's real 8x8 digits resized to 28x28, split 80/20, so at most 1,437
-    training and 360 test images. Fashion-MNIST and CIFAR-10: generated images of the ten
-    classes (``labhelpers.standins``). ``STANDIN_DESCRIPTIONS[name]`` says what it is.
+    Drawn by ``labhelpers.standins``. MNIST: scikit-learn's real 8x8 digits resized to 28x28,
+    split 80/20, so at most 1,437 training and 360 test images. Fashion-MNIST and CIFAR-10:
+    generated images of the ten classes. ``STANDIN_DESCRIPTIONS[name]`` says what it is.
     A stand-in is never bigger than the real dataset: larger sizes raise ``ValueError``.
     """
     spec = _spec(name)
@@ -636,15 +616,14 @@ def make_standin(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 
                 f"{argument}={value:,} is more than the real {spec['title']} has ({limit:,}): "
                 f"a stand-in is never bigger; ask for at most {limit:,}."
             )
-    rng = np.random.default_rng(seed)
-    if name == "mnist":
-        images, labels = _sklearn_digits(rng)
-        n_train_available = int(0.8 * len(images))
-        train = images[:n_train_available][:n_train], labels[:n_train_available][:n_train]
-        test = images[n_train_available:][:n_test], labels[n_train_available:][:n_test]
-        return train, test
     from labhelpers import standins
 
+    rng = np.random.default_rng(seed)
+    if name == "mnist":
+        images, labels = standins.mnist_digits(rng)
+        cut = int(0.8 * len(images))
+        return ((images[:cut][:n_train], labels[:cut][:n_train]),
+                (images[cut:][:n_test], labels[cut:][:n_test]))
     draw = {"fashion_mnist": standins.fashion_silhouettes, "cifar10": standins.cifar_scenes}
     images, labels = draw[name](n_train + n_test, rng)
     labels = labels.reshape((-1, *spec["label_shape"]))

@@ -334,17 +334,14 @@ def _without_source(description: str) -> str:
 def band(chapter: str, metric: str, value: float, data=None, *, spec: str = ".4f",
          bands: str = BENCHMARK_BANDS) -> str:
     """Print this run's ``value`` of ``metric`` next to the band the benchmark measured over
-    several seeds in this mode (quick or full) on this kind of machine, e.g.::
+    several seeds in this mode on this kind of machine (``benchmarks/bands.json``, written by
+    ``python benchmarks/run.py --bands``), e.g.::
 
         test accuracy, tiny MLP: yours 0.8740; 3 seeds, quick mode, 2 CPU cores: 0.8610-0.8820
 
-    The bands come from ``benchmarks/bands.json``, written by ``python benchmarks/run.py
-    --bands <chapter> --seeds 3 --quick`` (never by hand). ``data``: the ``data.load_*``
-    result this run trained on (or its ``describe()`` line); where the band was measured on
-    other data the line says so instead of judging. Never raises: a missing file, chapter,
-    mode or machine kind is a sentence. Returns the verdict: "inside", "near" (outside by
-    less than the band's width: three seeds do not span every seed's result), "outside"
-    ("did a parameter change?"), "other data" or "no band".
+    ``data``: what ``data.load_*`` returned (or its ``describe()`` line); a band measured on
+    other data is not judged. Never raises. Returns "inside", "near" (outside by less than
+    the band's width), "outside", "other data" or "no band".
     """
     try:
         shown = format(value, spec)
