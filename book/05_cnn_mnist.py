@@ -333,14 +333,14 @@ compare_dense_sizes(results["accuracy"], len(y_test))
 # The same comparison as a picture: accuracy against parameters (log scale).
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 3.8))
+fig, ax = plt.subplots(figsize=(5, 4.8), layout="constrained")  # the legend below: phone-legible
 for i, (row_name, row) in enumerate(results.iterrows()):
     ax.scatter(row.parameters, row.accuracy, s=60, color=f"C{i}", label=row_name)
 ax.set_xscale("log")
 ax.set_xlabel("parameters (log scale)")
 ax.set_ylabel("test accuracy")
 ax.set_title("accuracy against size")
-ax.legend(fontsize="small", loc="lower right")
+fig.legend(loc="outside lower center", ncol=2, fontsize="small")
 plt.show()
 
 # %% [markdown]
@@ -364,7 +364,7 @@ plt.show()
 lab_model = models["CNN, Dense(25)"]
 kernel = lab_model.get_layer("l1").kernel.numpy()
 print("first-layer kernel:", kernel.shape, "(height, width, input channels, filters)")
-plots.filters(kernel, ncols=9)
+plots.filters(kernel)
 plt.show()
 
 # %% [markdown]
@@ -383,7 +383,7 @@ maps = probe.predict(digit, verbose=0)
 plots.image_grid(x_test_raw[:1], labels=y_test[:1])
 plt.show()
 for layer, feature_map in zip(("l1", "l2", "l3"), maps, strict=True):
-    ax = plots.feature_maps(feature_map[0], ncols=9)
+    ax = plots.feature_maps(feature_map[0])
     ax.set_title(f"layer {layer}: {feature_map.shape[-1]} maps of {feature_map.shape[1]} × "
                  f"{feature_map.shape[2]}")
     plt.show()

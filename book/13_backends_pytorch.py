@@ -457,12 +457,10 @@ if torch_runs:
 
 # %%
 if torch_runs:
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, (label, run) in zip(axes, torch_runs.items(), strict=True):
-        plots.confusion_matrix(y_test, np.array(run["predictions"]), ax=ax)
+    for label, run in torch_runs.items():  # one after the other: legible on a phone
+        ax = plots.confusion_matrix(y_test, np.array(run["predictions"]))
         ax.set_title(f"{label}: {run['test_accuracy']:.1%}")
-    plt.tight_layout()
-    plt.show()
+        plt.show()
     never = sorted(set(range(10)) - set(broken["predictions"]))
     print("digits the broken version never predicts:", never or "none")
 
@@ -536,7 +534,7 @@ print("✅ both gradients agree with finite differences")
 
 # %%
 strengths = np.linspace(0, 12, 121)
-fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, (ax_loss, ax_grad) = plt.subplots(2, 1, figsize=(5, 8), layout="constrained")
 for flag, colour in [(False, "C0"), (True, "C3")]:
     name = "softmax → CrossEntropyLoss" if flag else "logits → CrossEntropyLoss"
     for k, style, case in [(0, "-", "favours the true class"), (1, "--", "favours a wrong class")]:
@@ -549,8 +547,7 @@ ax_loss.set(xlabel="strength s of the favoured logit", ylabel="loss", ylim=(0, 4
             title="loss: squashed into [1.46, 2.46]")
 ax_grad.set(xlabel="strength s of the favoured logit", ylabel="‖∂loss/∂logits‖",
             title="gradient: dies when the model is sure")
-fig.legend(loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, -0.12))
-plt.tight_layout()
+fig.legend(loc="outside lower center", fontsize="small")
 plt.show()
 
 # %% [markdown]
@@ -572,7 +569,7 @@ if torch_runs:
         print(f"{label:<30} lowest training loss {min(history['loss']):.4f}, "
               f"median gradient norm {np.median(run['gradient_norms']):.4f}")
     assert min(broken["history"]["loss"]) >= floor - 1e-3, "the broken loss went below its floor?"
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots()
     for label, run in torch_runs.items():
         ax.plot(np.arange(1, len(run["gradient_norms"]) + 1), run["gradient_norms"], label=label)
     ax.set(xlabel="batch", ylabel="‖gradient‖", yscale="log",
