@@ -255,9 +255,8 @@ for other in ("300 tanh + dropout", "300 sigmoid + dropout"):
 # legend beside them, so that it hides no line. First, the number of hidden units:
 
 # %%
-unit_runs = ("150 relu + dropout", "300 relu + dropout", "900 relu + dropout")
-plots.training_curves({k: histories[k] for k in unit_runs},
-                      title="hidden units (relu, dropout 0.5)")
+plots.training_curves({f"{units} units": histories[f"{units} relu + dropout"]  # short labels
+                       for units in (150, 300, 900)}, title="relu, dropout 0.5")
 plt.show()
 
 # %% [markdown]
@@ -266,17 +265,17 @@ plt.show()
 # images. With dropout, the two curves stay close.
 
 # %%
-plots.training_curves({k: histories[k] for k in ("300 relu", "300 relu + dropout")},
-                      title="dropout (300 relu units)")
+plots.training_curves({"no dropout": histories["300 relu"],
+                       "dropout": histories["300 relu + dropout"]}, title="300 relu units")
 plt.show()
 
 # %% [markdown]
 # And the activation function of the hidden layer:
 
 # %%
-activation_runs = ("300 relu + dropout", "300 tanh + dropout", "300 sigmoid + dropout")
-plots.training_curves({k: histories[k] for k in activation_runs},
-                      title="activation (300 units, dropout 0.5)")
+plots.training_curves({activation: histories[f"300 {activation} + dropout"]
+                       for activation in ("relu", "tanh", "sigmoid")},
+                      title="300 units, dropout 0.5")
 plt.show()
 
 # %% [markdown]

@@ -342,9 +342,8 @@ for small, large in (("4 px, 8 or., 200 relu", "7 px, 8 or., 200 relu"),
 # and the number of orientations:
 
 # %%
-hog_runs = [k for k in CONFIGS if k.endswith("200 relu")]
-plots.training_curves({k: histories[k] for k in hog_runs},
-                      title="HOG settings (200 relu units, dropout 0.5)")
+plots.training_curves({k.removesuffix(", 200 relu"): histories[k]  # short labels
+                       for k in CONFIGS if k.endswith("200 relu")}, title="200 relu units")
 plt.show()
 
 # %% [markdown]
@@ -352,9 +351,10 @@ plt.show()
 # starts below the training loss: the training loss is measured with dropout on.
 
 # %%
-network_runs = ["4 px, 8 or., 200 relu", "4 px, 8 or., 200 sigmoid", "4 px, 16 or., 400 relu"]
-plots.training_curves({k: histories[k] for k in network_runs},
-                      title="activation and hidden units")
+network_runs = {"200 relu": "4 px, 8 or., 200 relu", "200 sigmoid": "4 px, 8 or., 200 sigmoid",
+                "400 relu": "4 px, 16 or., 400 relu"}
+plots.training_curves({label: histories[k] for label, k in network_runs.items()},
+                      title="4 px; 400 relu: 16 or.")
 plt.show()
 
 # %% [markdown]
