@@ -27,7 +27,7 @@
 # **Prerequisites:** chapters 2 (counting parameters) and 3 (the MLP on MNIST).
 # **Run time:** full mode 1.1 minutes on a 2-core CPU with the 8,000 offline digits (measured),
 # about 9 minutes with the full 60,000 (estimated by scaling, see the end); a GPU takes
-# about a minute (an estimate). Quick mode: about 60 s.
+# about a minute (an estimate). Quick mode: 1 to 2 minutes.
 #
 # The lab question, from report 001 (question 4; reports 002 and 003 answered the same lab):
 #
