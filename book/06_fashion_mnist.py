@@ -490,7 +490,7 @@ for a, b in [(full_small, full_large), (full_ours, full_small)]:
     se = np.sqrt((2 - accuracy_a - accuracy_b) / n_full_test)
     gap = accuracy_a - accuracy_b
     print(f"{a} against {b}: {100 * gap:+.2f} points, standard error at most {100 * se:.2f}"
-          f" ({'beyond' if abs(gap) > 2 * se else 'inside'} the noise)")
+          f" ({evaluate.noise_verdict(gap, se)})")
 stop = full["early stopping"].loc["our CNN"]
 print(f"our CNN: {stop['epochs run']:.0f} epochs run, best validation accuracy after epoch "
       f"{stop['best epoch']:.0f}; test accuracy {full_models.loc[full_ours, 'accuracy']:.2%} "
@@ -631,8 +631,8 @@ for variant in variants:
         continue
     gap = evaluate.compare_accuracy(y_val, study_predictions[variant],
                                     study_predictions["cosine"])
-    verdict = ("beyond the noise: " + ("better" if gap["difference"] > 0 else "worse")
-               if gap["clear"] else "inside the noise")
+    verdict = gap["verdict"] + (
+        (": better" if gap["difference"] > 0 else ": worse") if gap["clear"] else "")
     print(f"{variant:<18} {100 * gap['difference']:+.2f} points against cosine "
           f"(standard error {100 * gap['standard_error']:.2f}): {verdict}")
     study_rows[variant]["gap_to_cosine"] = gap["difference"]
@@ -860,7 +860,7 @@ def compare(column, a, b):
     """'more', 'less' or 'about as much (within noise)': group a against group b."""
     gap = sleeve_table.loc[a, column] - sleeve_table.loc[b, column]
     noise = np.hypot(sleeve_table.loc[a, column + " ±"], sleeve_table.loc[b, column + " ±"])
-    if not abs(gap) > 2 * noise:
+    if evaluate.noise_verdict(gap, noise) == "within the noise":
         return "about as much (within noise)"
     return "more" if gap > 0 else "less"
 
