@@ -170,15 +170,15 @@ ways = {
     "zoom 20 %": {"zoom_range": 0.2},
     "all four (model8)": AUGMENTATION_MODEL8,
 }
-rows, titles = [], []
-for row, (name, arguments) in enumerate(ways.items()):
+rows = []
+for row, arguments in enumerate(ways.values()):
     layers = augment.layers_from_generator_args(**arguments, seed=SEED + row)
     versions = [np.asarray(layers(image, training=True))[0] for _ in range(N_VERSIONS)]
     rows += [image[0], *versions]
-    titles += ["original" if row == 0 else "", *[name] * N_VERSIONS]
 grid = np.clip(np.stack(rows), 0, 255)
-plots.image_grid(grid, titles=titles, ncols=N_VERSIONS + 1)
-plt.title(f"one {class_names[int(y_train[0, 0])]} image, {N_VERSIONS} random versions per row")
+plots.image_grid(grid, ncols=N_VERSIONS + 1, row_labels=list(ways))
+plt.title(f"one {class_names[int(y_train[0, 0])]} image: the original,\n"
+          f"then {N_VERSIONS} random versions per row")
 plt.show()
 
 # %% [markdown]
@@ -195,9 +195,8 @@ plt.show()
 # %%
 few = x_train[:6]
 flipped = np.concatenate([few, few[:, :, ::-1], few[:, ::-1]])
-names = [class_names[int(c)] for c in y_train[:6, 0]]
-plots.image_grid(flipped, titles=names + ["mirrored"] * 6 + ["upside down"] * 6, ncols=6)
-plt.title("top: original; middle: horizontal flip (plausible); bottom: vertical flip (not)")
+plots.image_grid(flipped, ncols=6, row_labels=["original", "mirrored", "upside down"])
+plt.title("mirrored: plausible; upside down: not")
 plt.show()
 
 # %% [markdown]

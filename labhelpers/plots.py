@@ -70,8 +70,7 @@ def training_curves(
     own_figure = ax is None
     if ax is None:  # one metric per row, narrow enough to stay legible on a phone; the
         # tight layout lays the figure out again at each draw, also after a resize
-        width = 2.9 if several else 4.8
-        _, ax = plt.subplots(len(metric_names), 1, figsize=(width, 2.6 * len(metric_names)),
+        _, ax = plt.subplots(len(metric_names), 1, figsize=(4.8, 2.6 * len(metric_names)),
                              sharex=True, squeeze=False, layout="tight")
         ax = ax[:, 0]
     axes = list(np.atleast_1d(ax))
@@ -106,9 +105,9 @@ def training_curves(
     figure = axes[0].figure
     if title:
         figure.suptitle(title)
-    if several and own_figure:  # one legend, beside the plots, hiding no line
+    if several and own_figure:  # one legend, under the plots (long names widen no figure)
         figure.legend(*axes[-1].get_legend_handles_labels(), fontsize="small",
-                      loc="center left", bbox_to_anchor=(1.0, 0.5))
+                      loc="upper center", bbox_to_anchor=(0.5, 0.0))
     elif several:
         axes[-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     return axes

@@ -33,6 +33,8 @@ FIGURES = {  # each helper as the chapters call it, with the longest names they 
     "training_curves, one run": lambda: plots.training_curves(HISTORY),
     "training_curves, three runs": lambda: plots.training_curves(
         {"batch 32": HISTORY, "batch 256": HISTORY, "report 003": HISTORY}, title="batch size"),
+    "training_curves, long run names": lambda: plots.training_curves(
+        {"without augmentation": HISTORY, "with augmentation (model8)": HISTORY}),
     "confusion_matrix": lambda: plots.confusion_matrix(LABELS, PROBABILITIES, NAMES),
     "confusion_matrix, normalised": lambda: plots.confusion_matrix(
         LABELS, PROBABILITIES, NAMES, normalize=True),
