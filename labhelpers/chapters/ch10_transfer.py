@@ -156,7 +156,7 @@ def plot_accuracy_vs_labels(table, ax=None):
     if len(table) == 0:
         raise ValueError("table is empty")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.8))
+        _, ax = plt.subplots(figsize=(4.8, 3.4))  # legible on a phone (issue 17)
     for index, (method, rows) in enumerate(table.groupby("method", sort=False)):
         stats = rows.groupby("per_class")["accuracy"].agg(["mean", "std"]).fillna(0.0)
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt="o-", capsize=3,
