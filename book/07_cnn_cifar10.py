@@ -62,8 +62,6 @@ if importlib.util.find_spec("labhelpers") is None:
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -142,19 +140,6 @@ print(f"pixel values now from {x_train_scaled.min()} to {x_train_scaled.max()}")
 # went as it should: the loss is a number and it went down.
 
 # %%
-class EpochTimer(keras.callbacks.Callback):
-    """Record the wall time of every epoch."""
-
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
-
-
 def train(model, epochs):
     """Compile and fit ``model``; return its history, total seconds and seconds per epoch."""
     model.compile(
@@ -162,14 +147,14 @@ def train(model, epochs):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    timer = EpochTimer()
-    start = time.perf_counter()
-    history = model.fit(
-        x_train_scaled, y_train, epochs=epochs, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, callbacks=[timer], verbose=2,
-    )
-    steady = float(np.median(timer.seconds[1:] or timer.seconds))  # skip the first epoch
-    return history, time.perf_counter() - start, steady
+    per_epoch = device.epoch_timer()
+    with device.timer() as clock:
+        history = model.fit(
+            x_train_scaled, y_train, epochs=epochs, batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT, callbacks=[per_epoch], verbose=2,
+        )
+    steady = float(np.median(per_epoch.seconds[1:] or per_epoch.seconds))  # skip the first
+    return history, clock.seconds, steady
 
 
 def check_training(history, name):
