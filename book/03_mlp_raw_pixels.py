@@ -63,8 +63,6 @@ if importlib.util.find_spec("labhelpers") is None:
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -185,20 +183,19 @@ models, histories, clean_train_loss, epoch_cpu_seconds, rows = {}, {}, {}, {}, [
 for name, config in CONFIGS.items():
     device.set_seed(SEED)
     model = build_mlp(**config)
-    clean, cpu_ticks = [], [time.process_time()]
+    clean, per_epoch = [], device.epoch_timer()
     probe = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs, m=model, c=clean, t=cpu_ticks: (
-            t.append(time.process_time()),
-            c.append(m.evaluate(x_probe, y_probe, verbose=0, return_dict=True)["loss"]),
+        on_epoch_end=lambda epoch, logs, m=model, c=clean: c.append(
+            m.evaluate(x_probe, y_probe, verbose=0, return_dict=True)["loss"]
         )
     )
     with device.timer() as clock:
         history = model.fit(
             x_train_flat, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-            validation_split=VALIDATION_SPLIT, callbacks=[probe], verbose=0,
+            validation_split=VALIDATION_SPLIT, callbacks=[per_epoch, probe], verbose=0,
         )
     seconds = clock.seconds
-    epoch_cpu_seconds[name] = float(np.median(np.diff(cpu_ticks)))  # CPU time of an epoch
+    epoch_cpu_seconds[name] = float(np.median(per_epoch.cpu_seconds))  # CPU time of an epoch
     models[name], histories[name], clean_train_loss[name] = model, history, clean
     rows.append(evaluate.model_report(model, x_test_flat, y_test, name=name, train_seconds=seconds))
     print(f"{name:<22} {seconds:6.1f} s   test accuracy {rows[-1]['accuracy']:.2%}")

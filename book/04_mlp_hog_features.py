@@ -62,8 +62,6 @@ if importlib.util.find_spec("labhelpers") is None:
 # %%
 import labhelpers  # noqa: F401  (first: it starts TensorFlow without its start-up log lines)
 
-import time
-
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -265,17 +263,14 @@ print(f"{lab_model.count_params():,} parameters")
 def train(name, x_fit, x_eval, units, activation):
     device.set_seed(SEED)
     model = build_mlp(x_fit.shape[1], units, activation)
-    cpu_ticks = [time.process_time()]
-    ticker = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: cpu_ticks.append(time.process_time())
-    )
+    per_epoch = device.epoch_timer()
     with device.timer() as clock:
         history = model.fit(
             x_fit, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE,
-            validation_split=VALIDATION_SPLIT, callbacks=[ticker], verbose=0,
+            validation_split=VALIDATION_SPLIT, callbacks=[per_epoch], verbose=0,
         )
     row = evaluate.model_report(model, x_eval, y_test, name=name, train_seconds=clock.seconds)
-    row["epoch_cpu_s"] = float(np.median(np.diff(cpu_ticks)))  # CPU time of a typical epoch
+    row["epoch_cpu_s"] = float(np.median(per_epoch.cpu_seconds))  # CPU time of a typical epoch
     print(f"{name:<26} {row['train_s']:6.1f} s   test accuracy {row['accuracy']:.2%}")
     return model, history, row
 
