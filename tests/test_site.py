@@ -35,6 +35,7 @@ import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api as playwright_sync
 
+from labhelpers import plots
 from tools import build_site  # the repository root is on sys.path (root conftest.py)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,9 @@ CONSOLE_ALLOWLIST = [
 ]
 SERIOUS = ("serious", "critical")
 PHONE_WIDTH = 390
+# The chapters draw at 100 dpi with 12-point text (plots.use_book_style). A phone shrinks a
+# wider PNG to its 340 px column, and past this width that text falls under 9 px.
+MAX_FIGURE_PX = round(plots.legible_width(12) * 100)
 TIMEOUT_MS = int(os.environ.get("LAB_SITE_TIMEOUT_MS", "120000"))
 
 
@@ -276,6 +280,11 @@ def test_chapter_figures_render(visit, chapter):
     )
     empty = [src for src, width, height in sizes if not (width > 0 and height > 0)]
     assert not empty, f"{chapter}: figures that did not load: {empty}"
+    wide = [(src.rsplit("/", 1)[-1], width) for src, width, _ in sizes if width > MAX_FIGURE_PX]
+    assert not wide, (
+        f"{chapter}: figures wider than {MAX_FIGURE_PX} px, whose 12-point text a phone "
+        f"shrinks under 9 px: {wide}. Draw them narrower (stack the panels)."
+    )
     box = images.first.bounding_box()
     assert box and box["width"] > 50 and box["height"] > 50, f"{chapter}: first figure is {box}"
 
