@@ -679,6 +679,8 @@ display(results)
 
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not a number"
+device.band("08_functional_api", "best test accuracy, functional / multi-path models",
+            results["test_accuracy"].max(), cifar)
 if not device.is_quick() and cifar.is_real:
     assert results["test_accuracy"].min() >= 0.40, (
         "every model should pass 40 % on CIFAR-10 after 3 epochs: check the scaling"

@@ -364,6 +364,8 @@ results.round(3)
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not finite"
 accuracy = dict(zip(results["name"], results["accuracy"], strict=True))
+device.band("09_data_augmentation", "test accuracy with augmentation",
+            accuracy["with augmentation"], cifar)
 if not device.is_quick() and cifar.is_real:
     assert accuracy["with augmentation"] >= 0.5, (
         f"the augmented model reached only {accuracy['with augmentation']:.1%}: check the data "
