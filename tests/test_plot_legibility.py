@@ -11,11 +11,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 from labhelpers import plots  # noqa: E402
 from labhelpers.chapters import ch09_augment as augment  # noqa: E402
+from labhelpers.chapters import ch10_transfer as transfer  # noqa: E402
 
 NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
          "Bag", "Ankle boot"]
@@ -53,6 +55,9 @@ FIGURES = {  # each helper as the chapters call it, with the longest names they 
         LABELS, {"report 003": PROBABILITIES, "our CNN": PROBABILITIES}, NAMES),
     "generalization_gaps (chapter 9)": lambda: augment.plot_generalization_gaps(
         {"no augmentation": HISTORY, "augmentation": HISTORY}),
+    "accuracy_vs_labels (chapter 10)": lambda: transfer.plot_accuracy_vs_labels(pd.DataFrame(
+        {"method": ["transfer (frozen backbone)"] * 4 + ["from scratch"] * 4,
+         "per_class": [5, 5, 50, 50] * 2, "accuracy": RNG.random(8)})),
     "grad_cam_grid": lambda: plots.grad_cam_grid(
         IMAGES[:8], RNG.random((8, 28, 28)), titles=["Ankle boot\n→Sneaker 97%"] * 8),
 }
