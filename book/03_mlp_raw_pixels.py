@@ -249,7 +249,7 @@ for other in ("300 tanh + dropout", "300 sigmoid + dropout"):
 #
 # Solid lines: training; dashed: validation. One figure per question, so that the lines
 # stay readable. `plots.training_curves` draws several runs, one panel per metric, with one
-# legend beside them, so that it hides no line. First, the number of hidden units:
+# legend under them, so that it hides no line. First, the number of hidden units:
 
 # %%
 plots.training_curves({f"{units} units": histories[f"{units} relu + dropout"]  # short labels

@@ -333,7 +333,7 @@ for small, large in (("4 px, 8 or., 200 relu", "7 px, 8 or., 200 relu"),
 # ## Training curves
 #
 # Solid: training, dashed: validation. `plots.training_curves` draws several runs, one
-# panel per metric, with one legend beside them, so that it hides no line. The cell size
+# panel per metric, with one legend under them, so that it hides no line. The cell size
 # and the number of orientations:
 
 # %%
@@ -403,16 +403,15 @@ plt.show()
 # %%
 hog_row = comparison.loc[lab_name]
 parameter_share = models[lab_name].count_params() / raw_model.count_params()
-gap = hog_row["accuracy"] - raw_row["accuracy"]
-noise = np.sqrt(sum(p * (1 - p) for p in (hog_row["accuracy"], raw_row["accuracy"]))
-                / len(y_test))
+gap = evaluate.accuracy_gap(hog_row["accuracy"], raw_row["accuracy"], len(y_test))
 print(f"The same network on HOG has {hog_row['features'] / raw_row['features']:.0%} of the "
       f"inputs and {parameter_share:.0%} of the parameters "
       f"({models[lab_name].count_params():,} against {raw_model.count_params():,}).")
 print(f"Test accuracy: HOG {hog_row['accuracy']:.2%}, raw pixels {raw_row['accuracy']:.2%}, "
-      f"a gap of {100 * gap:+.2f} points for a standard error of {100 * noise:.2f}: "
-      + ("inside the noise, no winner." if abs(gap) < 2 * noise
-         else f"beyond the noise, {'HOG' if gap > 0 else 'raw pixels'} wins."))
+      f"a gap of {100 * gap['difference']:+.2f} points for a standard error of "
+      f"{100 * gap['standard_error']:.2f}: {gap['verdict']}"
+      + (f", {'HOG' if gap['difference'] > 0 else 'raw pixels'} wins." if gap["clear"]
+         else ", no winner."))
 
 # %% [markdown]
 # Where HOG differs most is robustness: a HOG cell pools the gradients of 16 pixels, so a

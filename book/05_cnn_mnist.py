@@ -294,13 +294,13 @@ for metric, accuracy in bands.items():
 # %%
 def compare(name_a, accuracy_a, name_b, accuracy_b, n_test):
     """Print the gap between two accuracies and whether it is larger than the noise."""
-    gap = accuracy_a - accuracy_b
-    noise = np.sqrt((accuracy_a * (1 - accuracy_a) + accuracy_b * (1 - accuracy_b)) / n_test)
-    verdict = ("inside the noise: no winner" if abs(gap) < 2 * noise
-               else f"beyond the noise: the {name_a if gap > 0 else name_b} wins")
+    gap = evaluate.accuracy_gap(accuracy_a, accuracy_b, n_test)
+    winner = name_a if gap["difference"] > 0 else name_b
     print(f"{name_a} {accuracy_a:.2%}, {name_b} {accuracy_b:.2%} on {n_test:,} test digits: "
-          f"gap {100 * gap:+.2f} points, standard error {100 * noise:.2f}; {verdict}.")
-    return abs(gap) >= 2 * noise
+          f"gap {100 * gap['difference']:+.2f} points, standard error "
+          f"{100 * gap['standard_error']:.2f}; {gap['verdict']}"
+          + (f": the {winner} wins." if gap["clear"] else ": no winner."))
+    return gap["clear"]
 
 
 def compare_dense_sizes(accuracy, n_test):
@@ -350,7 +350,7 @@ plt.show()
 # lines of a colour: it opens when a model starts to learn its training digits by heart.
 
 # %%
-plots.training_curves(runs)  # several runs: one legend, beside the plots
+plots.training_curves(runs)  # several runs: one legend, under the plots
 plt.show()
 
 # %% [markdown]

@@ -707,12 +707,10 @@ if not device.is_quick() and cifar.is_real:
 
 # %%
 report_plain, report_model3, report_n_test = 0.7149, 0.7153, 10_000  # report 000, CIFAR-10
-report_gap = report_model3 - report_plain
-report_noise = np.sqrt((report_plain * (1 - report_plain) + report_model3 * (1 - report_model3))
-                       / report_n_test)
+report_gap = evaluate.accuracy_gap(report_model3, report_plain, report_n_test)
 print(f"Report 000: model 3 {report_model3:.2%}, plain network {report_plain:.2%}, a gap of "
-      f"{100 * report_gap:+.2f} points for a standard error of {100 * report_noise:.2f}: "
-      f"{evaluate.noise_verdict(report_gap, report_noise)}.")
+      f"{100 * report_gap['difference']:+.2f} points for a standard error of "
+      f"{100 * report_gap['standard_error']:.2f}: {report_gap['verdict']}.")
 
 # %% [markdown]
 # The curves (train solid, validation dashed, one colour per model):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from labhelpers.checks import as_rng
+from labhelpers.checks import as_rng, number_in, positive_int
 
 MAX_CLASSES = 1000  # labels are class indices 0..n_classes-1; ImageNet has 1,000 classes
 
@@ -162,6 +162,26 @@ def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int
     return {
         "accuracy_a": float((a == true).mean()),
         "accuracy_b": float((b == true).mean()),
+        "difference": difference,
+        "standard_error": error,
+        "clear": bool(difference != 0 and abs(difference) > 2 * error),
+        "verdict": noise_verdict(difference, error),
+        "n": n,
+    }
+
+
+def accuracy_gap(accuracy_a: float, accuracy_b: float, n: int) -> dict[str, float | bool | int]:
+    """The gap between two accuracies each measured on ``n`` test samples, when only the
+    accuracies are known (a report's figures, a recorded run), with the keys of
+    :func:`compare_accuracy`. The standard error treats the two as independent:
+    sqrt((a(1 - a) + b(1 - b)) / n)."""
+    a = number_in(accuracy_a, "accuracy_a", 0.0, 1.0 + 1e-12)
+    b = number_in(accuracy_b, "accuracy_b", 0.0, 1.0 + 1e-12)
+    n = positive_int(n, "n")
+    difference, error = a - b, float(np.sqrt((a * (1 - a) + b * (1 - b)) / n))
+    return {
+        "accuracy_a": a,
+        "accuracy_b": b,
         "difference": difference,
         "standard_error": error,
         "clear": bool(difference != 0 and abs(difference) > 2 * error),

@@ -93,6 +93,24 @@ def test_compare_accuracy_of_the_same_predictions_is_no_gap():
     assert result["clear"] is False
 
 
+def test_accuracy_gap_from_two_accuracies():
+    # report 000: 0.7153 vs 0.7149 on 10,000 images: s.e. sqrt((a(1-a) + b(1-b)) / n)
+    result = evaluate.accuracy_gap(0.7153, 0.7149, 10_000)
+    assert result["difference"] == pytest.approx(0.0004)
+    assert result["standard_error"] == pytest.approx(0.006383, abs=1e-6)
+    assert result["verdict"] == "within the noise" and result["clear"] is False
+    clear = evaluate.accuracy_gap(0.95, 0.90, 2_000)
+    assert clear["clear"] and clear["verdict"] == "beyond the noise"
+
+
+@pytest.mark.parametrize("args, error", [((1.2, 0.5, 100), ValueError),
+                                         ((0.5, 0.5, 0), ValueError),
+                                         ((0.5, "0.4", 100), TypeError)])
+def test_accuracy_gap_refuses_bad_input(args, error):
+    with pytest.raises(error):
+        evaluate.accuracy_gap(*args)
+
+
 def test_compare_accuracy_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="have 10, 10 and 9 labels"):
         evaluate.compare_accuracy(Y_TRUE, Y_PRED, Y_PRED[:9])
