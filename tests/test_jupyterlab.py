@@ -92,25 +92,43 @@ def browser(lab):
         chromium.close()
 
 
+def _fail(page, message: str) -> None:
+    """Fail with a screenshot, naming any dialog JupyterLab shows."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "run-all-failed.png"))
+    dialog = page.locator(".jp-Dialog")
+    shown = f"; a dialog shows: {dialog.first.inner_text()!r}" if dialog.count() else ""
+    pytest.fail(message + shown)
+
+
+def _wait_until_ready(page) -> None:
+    """Wait until the kernel is idle and no dialog is open, two polls in a row; a slow start
+    may first ask which kernel to use, and the test answers "Select"."""
+    dialog = page.locator(".jp-Dialog")
+    choose_kernel = dialog.get_by_role("button", name="Select", exact=True)
+    kernel_idle = page.locator(".jp-StatusBar-Widget", has_text="| Idle")
+    deadline, ready_polls = time.monotonic() + 180, 0
+    while ready_polls < 2:
+        if choose_kernel.count():
+            choose_kernel.click()
+        ready = kernel_idle.count() and not dialog.count()
+        ready_polls = ready_polls + 1 if ready else 0
+        if time.monotonic() > deadline:
+            _fail(page, "the notebook's kernel was not ready in 180 s")
+        time.sleep(1)
+
+
 def _run_all(page) -> None:
     """Click Run > Run All Cells and wait until no cell is queued or running.
 
-    Only the chapter's own panel counts: its kernel indicator in the toolbar (the status bar
-    may show another notebook's kernel) and its prompts. A click that starts nothing (a slow
-    machine, a kernel still connecting) is repeated, up to three times."""
+    Only one notebook is open (its own workspace), and only its prompts count. A click that
+    starts nothing in 60 s (a slow machine, a kernel still connecting) is repeated, up to
+    three times."""
     panel = page.locator(".jp-NotebookPanel:visible")
     panel.locator(".jp-Cell").first.wait_for()
-    choose_kernel = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
-    kernel_idle = panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    deadline = time.monotonic() + 180
-    while not kernel_idle.count():  # a slow start may first ask which kernel to use
-        if choose_kernel.count():
-            choose_kernel.click()
-        if time.monotonic() > deadline:
-            pytest.fail("the notebook's kernel did not start in 180 s")
-        time.sleep(1)
     prompts: list[str] = []
     for _attempt in range(3):
+        _wait_until_ready(page)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         start_deadline = time.monotonic() + 60
@@ -128,9 +146,7 @@ def _run_all(page) -> None:
             time.sleep(2)
         else:
             break
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "run-all-timeout.png"))
-    pytest.fail(f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s; prompts: {prompts}")
+    _fail(page, f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s; prompts: {prompts}")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
