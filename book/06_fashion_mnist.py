@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from labhelpers import data, device, evaluate, exercises, plots
+from labhelpers.chapters import ch06_gradcam as gradcam
 
 # %% tags=["parameters"]
 SEED = 42
@@ -761,8 +762,8 @@ evaluate.worst_classified(probabilities, y_test, k=10, class_names=class_names)
 # below) and the score of one class before the softmax. The gradient of that score with
 # respect to each map, averaged over the map, says how much the class likes that map; the
 # maps weighted by it and summed, with negative values set to 0, give a coarse heatmap of
-# where the evidence for the class lies. `evaluate.grad_cam` computes it with
-# `tf.GradientTape` and scales it up to 28 × 28; `plots.grad_cam_grid` lays it over the
+# where the evidence for the class lies. `gradcam.grad_cam` computes it with
+# `tf.GradientTape` and scales it up to 28 × 28; `gradcam.grad_cam_grid` lays it over the
 # image: red is where the evidence is, blue where there is none.
 #
 # Four groups of test images: shirts and T-shirts the CNN got right, and each one taken
@@ -788,11 +789,11 @@ for group, (true_class, predicted_class) in groups.items():
     print(f"{group:26s} {len(found):5d} test images")
 
 shown = np.concatenate([members[group][:4] for group in groups])
-cams = evaluate.grad_cam(best_model, x_test[shown])  # the predicted class, the last Conv2D
+cams = gradcam.grad_cam(best_model, x_test[shown])  # the predicted class, the last Conv2D
 titles = [f"{class_names[y_test[i]]}\n→{class_names[predicted[i]]}\n{confidence[i]:.0%}"
           for i in shown]
 colours = ["black" if y_test[i] == predicted[i] else "red" for i in shown]
-plots.grad_cam_grid(x_test_raw[shown], cams, titles=titles, colours=colours, ncols=4)
+gradcam.grad_cam_grid(x_test_raw[shown], cams, titles=titles, colours=colours, ncols=4)
 plt.title("Grad-CAM of the predicted class\n(red: evidence for it)")
 plt.show()
 
@@ -814,7 +815,7 @@ for group, found in members.items():
     if len(found) == 0:
         print(f"{group}: none in this run")
         continue
-    heat = evaluate.grad_cam(best_model, x_test[found])
+    heat = gradcam.grad_cam(best_model, x_test[found])
     mean_images.append(x_test_raw[found].mean(axis=0))
     average = heat.mean(axis=0)
     mean_cams.append(average / max(average.max(), 1e-12))
@@ -837,7 +838,7 @@ sleeve_table = pd.DataFrame(
                 for suffix, value in zip(("", " ±"), mean_and_error(values))}}
      for group, measures in per_image.items()}
 ).T.astype({"images": int})
-plots.grad_cam_grid(
+gradcam.grad_cam_grid(
     np.stack(mean_images), np.stack(mean_cams),
     titles=[f"{class_names[groups[group][0]]}\n→{class_names[groups[group][1]]}"
             for group in sleeve_table.index],

@@ -140,7 +140,8 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
     return ax
 
 
-def _as_images(images) -> np.ndarray:
+def as_images(images) -> np.ndarray:
+    """Images as float32 (n, h, w) or (n, h, w, 3) in [0, 1], or a clear error."""
     array = np.asarray(images)
     if array.ndim == 4 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -198,7 +199,7 @@ def image_grid(
     defaults to as many columns (at most 10) as keep the titles legible on a phone.
     Returns one Axes holding the whole grid as a single image.
     """
-    pictures = _as_images(images)
+    pictures = as_images(images)
     n = len(pictures)
     for argument, values in (("labels", labels), ("predictions", predictions), ("titles", titles)):
         if values is not None and len(values) != n:
@@ -258,7 +259,7 @@ def image_rows(rows: Mapping[str, object], ax=None):
     """
     if not isinstance(rows, Mapping) or not rows:
         raise ValueError("rows must be a non-empty mapping of label -> images")
-    arrays = [_as_images(images) for images in rows.values()]
+    arrays = [as_images(images) for images in rows.values()]
     if len({array.shape for array in arrays}) != 1:
         shapes = {label: array.shape for label, array in zip(rows, arrays, strict=True)}
         raise ValueError(f"all rows must have the same shape, got {shapes}")
@@ -398,33 +399,4 @@ def f1_bars(y_true, predictions: Mapping[str, object], class_names: Sequence[str
               frameon=False)
     rows = -(-len(labels) // columns)
     ax.set_title("F1 score of each class", pad=8 + rows * 1.9 * 0.833 * plt.rcParams["font.size"])
-    return ax
-
-
-def grad_cam_grid(images, heatmaps, titles: Sequence[str] | None = None,
-                  colours: Sequence[str] | None = None, ncols: int | None = None,
-                  alpha: float = 0.5, ax=None):
-    """Each grey image (n, h, w) with its heatmap (n, h, w, values in [0, 1], e.g. from
-    :func:`labhelpers.evaluate.grad_cam`) laid over it in colour (red: hot); ``alpha``: 0
-    shows the image alone, 1 the heatmap alone; ``colours``: one per title (e.g. red for a
-    mistake). Returns the Axes of :func:`image_grid`.
-    """
-    pictures = _as_images(images)
-    if pictures.ndim != 3:
-        raise ValueError(f"images must be grey (n, h, w) or (n, h, w, 1), got {pictures.shape}")
-    maps = np.asarray(heatmaps, dtype=np.float32)
-    if maps.shape != pictures.shape:
-        raise ValueError(f"heatmaps has shape {maps.shape} but images has {pictures.shape}: "
-                         "one heatmap of the image's size per image")
-    if not np.all(np.isfinite(maps)) or maps.min() < 0 or maps.max() > 1:
-        raise ValueError("heatmaps must hold values in [0, 1] (grad_cam returns them so)")
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
-    if colours is not None and len(colours) != len(pictures):
-        raise ValueError(f"colours has {len(colours)} entries for {len(pictures)} images")
-    heat = plt.get_cmap("jet")(maps)[..., :3]
-    blended = (1 - alpha) * pictures[..., np.newaxis] + alpha * heat
-    ax = image_grid(blended, titles=titles, ncols=ncols, ax=ax)
-    for text, colour in zip(ax.texts, colours or []):
-        text.set_color(colour)
     return ax

@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 from labhelpers import plots  # noqa: E402
+from labhelpers.chapters import ch06_gradcam as gradcam  # noqa: E402
 from labhelpers.chapters import ch09_augment as augment  # noqa: E402
 from labhelpers.chapters import ch10_transfer as transfer  # noqa: E402
 
@@ -58,7 +59,7 @@ FIGURES = {  # each helper as the chapters call it, with the longest names they 
     "accuracy_vs_labels (chapter 10)": lambda: transfer.plot_accuracy_vs_labels(pd.DataFrame(
         {"method": ["transfer (frozen backbone)"] * 4 + ["from scratch"] * 4,
          "per_class": [5, 5, 50, 50] * 2, "accuracy": RNG.random(8)})),
-    "grad_cam_grid": lambda: plots.grad_cam_grid(
+    "grad_cam_grid": lambda: gradcam.grad_cam_grid(
         IMAGES[:8], RNG.random((8, 28, 28)), titles=["Ankle boot\n→Sneaker 97%"] * 8),
 }
 

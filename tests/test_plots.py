@@ -172,29 +172,3 @@ def test_image_grid_draws_minus_one_to_one_pixels_and_says_so():
     assert (left == 0).sum() > 0 and (right == 0).sum() == 0  # -1 black (left), 1 white
     with pytest.raises(ValueError, match="scale the pixels"):
         plots.image_grid(images * 3)
-
-
-def test_grad_cam_grid_lays_the_heatmap_over_the_image():
-    images = np.full((2, 8, 8), 0.5)
-    heatmaps = np.zeros((2, 8, 8))
-    heatmaps[:, :4] = 1.0  # hot top half, cold bottom half
-    titles = ["Shirt\n→Shirt 90%", "Shirt\n→T-shirt/top 60%"]
-    ax = plots.grad_cam_grid(images, heatmaps, titles=titles, colours=["black", "red"], ncols=2)
-    canvas = np.asarray(ax.get_images()[0].get_array())
-    assert canvas.ndim == 3 and canvas.shape[-1] == 3
-    red = canvas[..., 0] - canvas[..., 2]
-    assert red.max() > 0.2 and red.min() < -0.2  # red where hot, blue where cold
-    hot_rows = np.flatnonzero((red > 0.2).any(axis=1))
-    cold_rows = np.flatnonzero((red < -0.2).any(axis=1))
-    assert hot_rows.max() < cold_rows.min()  # hot above cold, as in the heatmaps
-    assert [t.get_text() for t in ax.texts] == titles
-    assert [t.get_color() for t in ax.texts] == ["black", "red"]
-
-
-def test_grad_cam_grid_bad_input():
-    with pytest.raises(ValueError, match="heatmaps has shape"):
-        plots.grad_cam_grid(np.zeros((2, 8, 8)), np.zeros((2, 4, 4)))
-    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
-        plots.grad_cam_grid(np.zeros((2, 8, 8)), np.full((2, 8, 8), 2.0))
-    with pytest.raises(ValueError, match="colours has 1 entries for 2 images"):
-        plots.grad_cam_grid(np.zeros((2, 8, 8)), np.zeros((2, 8, 8)), colours=["red"])
