@@ -27,9 +27,9 @@
 #   and the gradient of softmax + cross-entropy derived by hand.
 #
 # **Prerequisites:** chapter 0; derivatives and the chain rule. **Run time:** on a 2-core
-# CPU, 14 s in full mode (measured on an idle machine) and about 10 s in quick mode,
-# which trains the small comparison network on fewer images; on a GPU about the same (an
-# estimate: the chapter barely trains).
+# CPU, 14 s in full mode (measured on an idle machine); on a GPU about the same (an
+# estimate: the chapter barely trains). Quick mode trains the small comparison network on
+# fewer images; Setup prints the time the benchmark recorded for it.
 
 # %% [markdown]
 # ## The lab question
@@ -86,7 +86,7 @@ N_TAPE_STEPS = 5  # RMSprop steps written with the tape, compared with Keras (bo
 # %%
 device.set_seed(SEED)
 plots.use_book_style()
-summary = device.summary()
+summary = device.summary(chapter="01_learning_algorithm")
 
 # %% [markdown]
 # ## RMSprop: the update rule

@@ -126,9 +126,10 @@ def speedups(apply: bool = True) -> dict:
     return {**chosen, "policy": keras.mixed_precision.global_policy().name}
 
 
-def summary(verbose: bool = True) -> dict[str, object]:
+def summary(verbose: bool = True, chapter: str | None = None) -> dict[str, object]:
     """Versions, accelerator, thread counts and the book's settings, one entry per line of
-    the table it prints (with ``verbose``), then the fingerprint. Every chapter's Setup
+    the table it prints (with ``verbose``), then the fingerprint and, for a ``chapter``, the
+    run time the benchmark recorded for it (:func:`recorded_time`). Every chapter's Setup
     calls it; ``about_this_run`` counts the chapter's wall time from here."""
     import keras
     import tensorflow as tf
@@ -159,6 +160,8 @@ def summary(verbose: bool = True) -> dict[str, object]:
             print(f"{key:<{width}} : {value}")
         print(accelerator["note"])
         print(f"fingerprint: {fingerprint()}")
+        if chapter is not None:
+            print(recorded_time(chapter))
     return summary
 
 
@@ -316,6 +319,39 @@ def full_run(chapter: str, this_run: dict, results: str = BENCHMARK_RESULTS) -> 
         figures = row["figures"]
     return {name: pd.DataFrame.from_dict(table, orient="index")
             for name, table in figures.items()}
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def recorded_time(chapter: str, bands: str = BENCHMARK_BANDS,
+                  results: str = BENCHMARK_RESULTS) -> str:
+    """How long ``chapter`` took when the benchmark ran it in this mode on this kind of
+    machine, as one line: the wall times of its band runs (``bands.json``), else, in full
+    mode, of its full run (``results.json``), with their date and the machine's load."""
+    mode = "quick" if is_quick() else "full"
+    kind = machine_kind()
+    try:
+        runs = _recorded(bands, chapter).get(mode, {}).get(kind, {})
+        timed = [entry for entry in runs.values() if entry.get("wall_s")]
+        if timed:
+            entry = max(timed, key=lambda e: e.get("date", ""))
+            low, high = min(entry["wall_s"]), max(entry["wall_s"])
+            span = _duration(low) if _duration(low) == _duration(high) else (
+                f"{_duration(low)} to {_duration(high)}")
+            return (f"recorded run time, {mode} mode, {kind}: {span} ({len(entry['wall_s'])} "
+                    f"benchmark runs of {entry['date']}, load average {entry['load_15min']})")
+        row = _recorded(results, chapter) if mode == "full" else {}
+        cores = f"{row.get('cpu_cores')} CPU cores"
+        if row.get("wall_s") and kind == (cores if row.get("device") == "CPU"
+                                          else f"{row.get('device')}, {cores}"):
+            load = f", load average {row['load_15min']}" if "load_15min" in row else ""
+            return (f"recorded run time, full mode, {kind}: {_duration(row['wall_s'])} (one "
+                    f"benchmark run of {row['date']}{load})")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"recorded run time: none readable ({type(error).__name__}: {error})"
+    return f"recorded run time: none yet for {mode} mode on {kind}"
 
 
 def machine_kind() -> str:

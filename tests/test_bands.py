@@ -176,3 +176,35 @@ def test_every_chapter_that_prints_bands_has_quick_bands_recorded(path):
             literal = re.search(r'device\.band\(\s*"[^"]+",\s*"([^"]+)"', path.read_text())
             if literal:  # a metric named in the code must be the one recorded
                 assert literal.group(1) in metrics, (literal.group(1), list(metrics))
+
+
+def test_recorded_time_gives_the_band_runs_wall_times(tmp_path, monkeypatch):
+    monkeypatch.setattr(device, "machine_kind", lambda: KIND)
+    monkeypatch.setenv("LAB_QUICK", "1")
+    timed = {"min": 0.8, "max": 0.9, "wall_s": [41.0, 52.5, 47.0], "date": "2026-12-03",
+             "load_15min": 1.2}
+    bands = tmp_path / "bands.json"
+    bands.write_text(json.dumps({"bands": {"00_ch": {"quick": {KIND: {"acc": timed}}}}}))
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"chapter": "00_ch", "wall_s": 400.0, "device": "CPU",
+                                    "cpu_cores": int(KIND.split()[0]), "date": "2026-12-01",
+                                    "load_15min": 3.0}]))
+    line = device.recorded_time("00_ch", bands=str(bands), results=str(results))
+    assert line == (f"recorded run time, quick mode, {KIND}: 41 s to 52 s (3 benchmark runs "
+                    "of 2026-12-03, load average 1.2)")
+    assert "none yet for quick mode" in device.recorded_time("99_x", str(bands), str(results))
+    monkeypatch.setenv("LAB_QUICK", "0")  # no full band: the full run of results.json
+    assert device.recorded_time("00_ch", str(bands), str(results)) == (
+        f"recorded run time, full mode, {KIND}: 6.7 min (one benchmark run of 2026-12-01, "
+        "load average 3.0)")
+    monkeypatch.setattr(device, "machine_kind", lambda: "GPU, 16 CPU cores")  # not this kind
+    assert "none yet for full mode on GPU" in device.recorded_time("00_ch", str(bands),
+                                                                    str(results))
+    bands.write_text("{not json")
+    assert "none readable" in device.recorded_time("00_ch", str(bands), str(results))
+
+
+@pytest.mark.parametrize("path", sorted(p for p in BOOK.glob("[0-9][0-9]_*.py") if band_calls(p)),
+                         ids=lambda p: p.stem)
+def test_every_chapter_with_bands_prints_its_recorded_run_time(path):
+    assert f'device.summary(chapter="{path.stem}")' in path.read_text()
