@@ -34,8 +34,8 @@ print({MARKER!r} + _json.dumps({{
 def with_seed(notebook, seed: int):
     """Insert, right after the ``parameters`` cell of ``notebook`` (an nbformat notebook,
     changed in place and returned), a cell tagged ``injected-parameters`` that sets
-    ``SEED = seed``. Raises ValueError where there is no ``parameters`` cell or it defines
-    no ``SEED``."""
+    ``SEED = seed``. Raises ValueError where there is no ``parameters`` cell, it defines no
+    ``SEED``, or it computes another value from ``SEED`` (which the override would miss)."""
     import nbformat
 
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -47,6 +47,11 @@ def with_seed(notebook, seed: int):
                          f"{len(tagged)}")
     if not re.search(r"^SEED\s*=", notebook.cells[tagged[0]].source, re.MULTILINE):
         raise ValueError("the parameters cell defines no SEED: there is nothing to override")
+    derived = [line.strip() for line in notebook.cells[tagged[0]].source.splitlines()
+               if re.search(r"\bSEED\b", line.split("#")[0]) and not re.match(r"SEED\s*=", line)]
+    if derived:
+        raise ValueError(f"the parameters cell computes {derived[0]!r} from SEED before the "
+                         "override: it would keep the default seed; compute it in a later cell")
     injected = nbformat.v4.new_code_cell(f"SEED = {seed}  # injected by benchmarks/notebooks.py")
     injected.metadata["tags"] = ["injected-parameters"]
     notebook.cells.insert(tagged[0] + 1, injected)

@@ -96,11 +96,12 @@ B_N_TRAIN = device.pick(full=None, quick=6_000)  # None: all 60,000 training ima
 B_N_TEST = device.pick(full=None, quick=2_000)
 B_PRETRAIN_EPOCHS = device.pick(full=3, quick=1)
 B_LABELS_PER_CLASS = device.pick(full=(5, 10, 25, 50, 100), quick=(5, 50))
-B_SEEDS = tuple(SEED + k for k in range(device.pick(full=3, quick=1)))  # other labels, other init
+B_RUNS = device.pick(full=3, quick=1)  # runs per label count, seeds SEED, SEED + 1, ...
 B_STEPS = device.pick(full=200, quick=30)  # gradient steps for every few-label training
 B_BATCH_SIZE = 32
 
 # %%
+B_SEEDS = tuple(SEED + k for k in range(B_RUNS))  # each: other labelled images, other init
 device.set_seed(SEED)
 plots.use_book_style()
 summary = device.summary(chapter="10_transfer_learning")

@@ -44,6 +44,7 @@ def test_with_seed_inserts_a_cell_right_after_the_parameters_cell():
 @pytest.mark.parametrize("parameters, message", [
     (None, "exactly one cell tagged 'parameters'"),
     ("EPOCHS = 1\nN_SEED = 3", "defines no SEED"),
+    ("SEED = 42  # the SEED\nRUNS = (SEED, SEED + 1)", "computes 'RUNS = .*' from SEED"),
 ])
 def test_with_seed_refuses_a_notebook_it_cannot_reseed(parameters, message):
     with pytest.raises(ValueError, match=message):
