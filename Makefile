@@ -8,6 +8,7 @@
 #   make site-test   book-quick, then the browser test of that site (tests/test_site.py)
 #   make lock        regenerates requirements/lock-*.txt, what setup installs, from pyproject.toml
 #   make test-latest unit tests and two quick chapters on the newest releases, against the lock
+#   make student-copy the notebooks without their solutions, for a teacher: _build/student (OUT=)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,7 +22,7 @@ EXTRAS ?= test
 comma := ,
 LOCK ?= requirements/lock-$(subst $(comma),-,$(EXTRAS)).txt
 
-.PHONY: setup test book book-quick site-test lab lint clean lock test-latest
+.PHONY: setup test book book-quick site-test lab lint clean lock test-latest student-copy
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml $(filter-out none,$(LOCK))
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +98,10 @@ book-quick: setup
 
 site-test: book-quick
 	LAB_SITE_PREBUILT=1 $(BIN)/python -m pytest -p no:cacheprovider -v tests/test_site.py
+
+OUT ?= _build/student
+student-copy: setup
+	$(BIN)/python tools/student_copy.py $(OUT)
 
 lab: setup
 	$(BIN)/jupyter lab book/

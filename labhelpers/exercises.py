@@ -18,8 +18,8 @@ a chapter share (a stand-in model, a helper) goes in the chapter's one code cell
 (``tests/test_chapter_exercises.py``) run each exercise alone, after the chapter's Setup
 imports and that cell.
 
-For a teacher, ``python -m labhelpers.exercises --student-copy OUTDIR`` writes the book's
-notebooks without their solutions (stubs and ``exercise-setup`` cells stay).
+For a teacher, ``make student-copy`` (``tools/student_copy.py``) writes the book's notebooks
+without their solutions (stubs and ``exercise-setup`` cells stay).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import copy
 import math
 import numbers
 import re
-from pathlib import Path
 
 import numpy as np
 
@@ -626,72 +625,3 @@ def check_training(
             f"{_line(error, 200)}).",
         )
     return Verdict(all(verdicts))
-
-
-# --- the student copy ------------------------------------------------------------------------
-
-_SOLUTION_BLOCKS = [
-    re.compile(r"<details>.*?</details>\s*", re.DOTALL),
-    re.compile(r"^```\{admonition\} Solutions?\b.*?^```[ \t]*$\n?", re.DOTALL | re.MULTILINE),
-]
-
-
-def strip_solutions(text: str) -> str:
-    """Markdown without its <details> and "Solutions" dropdown blocks."""
-    for pattern in _SOLUTION_BLOCKS:
-        text = pattern.sub("", text)
-    return text.rstrip()
-
-
-def student_copy(book: Path, out: Path) -> list[Path]:
-    """Write every notebook of ``book`` to ``out`` without its solutions; return the paths."""
-    import nbformat
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted(Path(book).glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        cells = []
-        for cell in notebook.cells:
-            if cell.cell_type == "markdown":
-                cell.source = strip_solutions(cell.source)
-                if not cell.source.strip():
-                    continue
-            cells.append(cell)
-        notebook.cells = cells
-        nbformat.write(notebook, out / path.name)
-        written.append(out / path.name)
-    return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m labhelpers.exercises", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--student-copy",
-        metavar="OUTDIR",
-        type=Path,
-        required=True,
-        help="write the notebooks without solutions into OUTDIR",
-    )
-    parser.add_argument(
-        "--book",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent / "book",
-        help="the folder of the book's .ipynb files (default: the repository's book/)",
-    )
-    args = parser.parse_args(argv)
-    if not args.book.is_dir() or not any(args.book.glob("*.ipynb")):
-        parser.error(
-            f"no notebooks in {args.book}: pass --book with the folder of the .ipynb files"
-        )
-    written = student_copy(args.book, args.student_copy)
-    print(f"Wrote {len(written)} notebooks without solutions to {args.student_copy}.")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

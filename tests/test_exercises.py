@@ -1,10 +1,5 @@
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import keras
-import nbformat
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -176,7 +171,7 @@ def test_check_never_raises_and_always_says_one_line(answer, expected):
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_side=4), elements=st.floats(-1e6, 1e6)))
 def test_an_array_matches_itself_and_not_a_shifted_copy(array):
     assert exercises.check(array, array.copy())
-    assert not exercises.check(array + 1.0, array)
+    assert not exercises.check(array + 1.0 + 1e-3 * np.abs(array), array)  # beyond rtol 1e-6
 
 
 # --- check_function ----------------------------------------------------------------------------
@@ -347,69 +342,3 @@ def test_a_loss_that_does_not_fall_is_explained(capsys):
     assert not exercises.check_training(net, x, y, loss="sparse_categorical_crossentropy")
     said = capsys.readouterr().out
     assert "frozen" in said
-
-
-# --- the student copy ---------------------------------------------------------------------------
-
-
-def test_strip_solutions_removes_details_and_dropdowns():
-    text = (
-        "Before.\n\n<details><summary>Solution</summary>\n\n```python\nx = 1\n```\n\n</details>\n\n"
-        "```{admonition} Solutions\n:class: dropdown\n1. secret\n```\nAfter."
-    )
-    assert exercises.strip_solutions(text) == "Before.\n\nAfter."
-
-
-def test_student_copy_command_writes_notebooks_without_solutions(tmp_path, capsys):
-    book = tmp_path / "book"
-    book.mkdir()
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell("# Title"),
-            nbformat.v4.new_code_cell("def f():\n    ..."),
-            nbformat.v4.new_markdown_cell(
-                "<details><summary>Solution</summary>\n\nsecret\n\n</details>"
-            ),
-        ]
-    )
-    nbformat.write(notebook, book / "00_x.ipynb")
-    out = tmp_path / "student"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "labhelpers.exercises",
-            "--student-copy",
-            str(out),
-            "--book",
-            str(book),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "Wrote 1 notebooks" in run.stdout
-    copy = nbformat.read(out / "00_x.ipynb", as_version=4)
-    assert [cell.source for cell in copy.cells] == ["# Title", "def f():\n    ..."]
-    with pytest.raises(SystemExit) as stopped:
-        exercises.main(["--student-copy", str(out), "--book", str(tmp_path / "nowhere")])
-    assert stopped.value.code == 2 and "no notebooks in" in capsys.readouterr().err
-
-
-def test_the_student_copy_keeps_the_exercise_setup_cell_before_its_exercises(tmp_path):
-    """Chapter 10's exercises 10.4 and 10.5 share a stand-in backbone defined once, in its
-    cell tagged exercise-setup: the student copy keeps it, ahead of both stubs."""
-    chapter = Path(__file__).resolve().parent.parent / "book" / "10_transfer_learning.ipynb"
-    book = tmp_path / "book"
-    book.mkdir()
-    shutil.copy(chapter, book / chapter.name)
-    exercises.student_copy(book, tmp_path / "student")
-    copy = nbformat.read(tmp_path / "student" / chapter.name, as_version=4)
-    tagged = [(cell.metadata.get("tags", []), cell.source) for cell in copy.cells]
-    setup = [i for i, (tags, _) in enumerate(tagged) if "exercise-setup" in tags]
-    users = [i for i, (tags, source) in enumerate(tagged)
-             if "exercise" in tags and "stand_in_backbone()" in source]
-    assert len(setup) == 1 and "def stand_in_backbone" in tagged[setup[0]][1]
-    assert len(users) == 2 and all(i > setup[0] for i in users)
-    assert not any("def stand_in_backbone" in tagged[i][1] for i in users)
-    assert not any("<details>" in source for _, source in tagged)
