@@ -337,9 +337,8 @@ def recorded_time(chapter: str, bands: str = BENCHMARK_BANDS,
         timed = [entry for entry in runs.values() if entry.get("wall_s")]
         if timed:
             entry = max(timed, key=lambda e: e.get("date", ""))
-            low, high = min(entry["wall_s"]), max(entry["wall_s"])
-            span = _duration(low) if _duration(low) == _duration(high) else (
-                f"{_duration(low)} to {_duration(high)}")
+            times = (min(entry["wall_s"]), max(entry["wall_s"]))
+            span = " to ".join(dict.fromkeys(_duration(seconds) for seconds in times))
             return (f"recorded run time, {mode} mode, {kind}: {span} ({len(entry['wall_s'])} "
                     f"benchmark runs of {entry['date']}, load average {entry['load_15min']})")
         row = _recorded(results, chapter) if mode == "full" else {}
