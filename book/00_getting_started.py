@@ -23,9 +23,9 @@
 # - where the datasets come from and where they are cached;
 # - what MNIST and Fashion-MNIST look like, and how a tiny network learns from them.
 #
-# **Prerequisites:** Python and NumPy. **Run time:** 10 s on a 2-core CPU (measured); on a GPU,
-# about the same (an estimate: most of it is loading TensorFlow).
-# Quick mode: Setup prints the time the benchmark recorded for it.
+# **Prerequisites:** Python and NumPy. **Run time:** on a 2-core CPU, Setup prints the time
+# the benchmark recorded, in full and in quick mode; on a GPU, about the same (an estimate:
+# most of it is loading TensorFlow).
 
 # %% [markdown]
 # ## What this book is

@@ -27,9 +27,9 @@
 #   and the gradient of softmax + cross-entropy derived by hand.
 #
 # **Prerequisites:** chapter 0; derivatives and the chain rule. **Run time:** on a 2-core
-# CPU, 14 s in full mode (measured on an idle machine); on a GPU about the same (an
-# estimate: the chapter barely trains). Quick mode trains the small comparison network on
-# fewer images; Setup prints the time the benchmark recorded for it.
+# CPU, Setup prints the time the benchmark recorded in full mode and in quick mode (which
+# trains the small comparison network on fewer images); on a GPU about the same (an
+# estimate: the chapter barely trains).
 
 # %% [markdown]
 # ## The lab question

@@ -25,10 +25,9 @@
 # - how to read its mistakes: confusion matrix, per-class F1, the ten worst-classified digits.
 #
 # **Prerequisites:** chapters 2 (counting parameters) and 3 (the MLP on MNIST).
-# **Run time:** full mode 1.1 minutes on a 2-core CPU with the 8,000 offline digits (measured),
-# about 9 minutes with the full 60,000 (estimated by scaling, see the end); a GPU takes
-# about a minute (an estimate).
-# Quick mode: Setup prints the time the benchmark recorded for it.
+# **Run time:** on a 2-core CPU with the 8,000 offline digits, Setup prints the time the
+# benchmark recorded, in full and in quick mode; with the full 60,000, about 9 minutes
+# (estimated by scaling, see the end); a GPU takes about a minute (an estimate).
 #
 # The lab question, from report 001 (question 4; reports 002 and 003 answered the same lab):
 #

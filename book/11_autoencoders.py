@@ -26,9 +26,9 @@
 #   the originals, and a linear SVM with classification reports);
 # - how the reconstruction error depends on the size of the code.
 #
-# **Prerequisites:** chapters 5 (convolutions) and 6 (Fashion-MNIST). **Run time:** full
-# mode 2.3 minutes on a 2-core CPU (measured), a minute or less on a GPU (an estimate).
-# Quick mode: Setup prints the time the benchmark recorded for it.
+# **Prerequisites:** chapters 5 (convolutions) and 6 (Fashion-MNIST). **Run time:** on a
+# 2-core CPU, Setup prints the time the benchmark recorded, in full and in quick mode; a
+# minute or less on a GPU (an estimate).
 
 # %% [markdown]
 # The lab question, from report 000 (exercise 3), whose author trained an autoencoder

@@ -29,11 +29,10 @@
 #
 # **Prerequisites:** chapter 5 (CNNs on MNIST). The PyTorch part needs PyTorch installed
 # (`pip install -e ".[backends]"` in the book's folder); without it, those cells say so and
-# skip. **Run time:** full mode 1.3 minutes on a 2-core CPU (five trainings of 5 epochs
-# on 8,000 images, measured with all three backends installed); on a GPU, an estimated
-# minute.
-# Quick mode: most of its time goes to starting five Python processes; Setup prints the
-# time the benchmark recorded for it.
+# skip. **Run time:** on a 2-core CPU, Setup prints the time the benchmark recorded
+# (with all three backends installed), in full mode (five trainings of 5 epochs on 8,000
+# images) and in quick mode, where most of the time goes to starting five Python
+# processes; on a GPU, an estimated minute.
 #
 # The lab question, in the words of report 002, which ran every experiment twice, in Keras and in
 # PyTorch:

@@ -32,11 +32,7 @@ FIGURE = re.compile(
     r"|(?P<duration>\d+(?:\.\d+)?)\s?(?P<unit>s|seconds|min|minutes?)\b)"
 )
 SHARE = "share of the parameters in one layer: a property of the architecture, not a run"
-IDLE = "idle-machine time of the full site build of 2026-11-30 (benchmarks/NOTES.md)"
 ALLOWED = {  # (file, figure as written): reason
-    ("05_cnn_mnist.py", "1.1 minutes"): IDLE,
-    ("11_autoencoders.py", "2.3 minutes"): IDLE,
-    ("13_backends_pytorch.py", "1.3 minutes"): IDLE,
     ("07_cnn_cifar10.py", "8 minutes"): "the full-mode estimate of the chapter's top, repeated",
     ("07_cnn_cifar10.py", "99.7 %"): SHARE,
     ("08_functional_api.py", "99.8 %"): SHARE,
