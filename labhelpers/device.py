@@ -342,9 +342,7 @@ def recorded_time(chapter: str, bands: str = BENCHMARK_BANDS,
             return (f"recorded run time, {mode} mode, {kind}: {span} ({len(entry['wall_s'])} "
                     f"benchmark runs of {entry['date']}, load average {entry['load_15min']})")
         row = _recorded(results, chapter) if mode == "full" else {}
-        cores = f"{row.get('cpu_cores')} CPU cores"
-        if row.get("wall_s") and kind == (cores if row.get("device") == "CPU"
-                                          else f"{row.get('device')}, {cores}"):
+        if row.get("wall_s") and kind == _kind(row["device"], row["cpu_cores"]):
             load = f", load average {row['load_15min']}" if "load_15min" in row else ""
             return (f"recorded run time, full mode, {kind}: {_duration(row['wall_s'])} (one "
                     f"benchmark run of {row['date']}{load})")
@@ -353,12 +351,15 @@ def recorded_time(chapter: str, bands: str = BENCHMARK_BANDS,
     return f"recorded run time: none yet for {mode} mode on {kind}"
 
 
+def _kind(accelerator: str, cpu_cores: int) -> str:
+    cores = f"{cpu_cores} CPU cores"
+    return cores if accelerator == "CPU" else f"{accelerator}, {cores}"
+
+
 def machine_kind() -> str:
     """The kind of machine a band is measured on: "2 CPU cores" on a CPU, else the
     accelerator and the cores ("GPU, 16 CPU cores")."""
-    kind = detect_accelerator()["kind"]
-    cores = f"{os.cpu_count()} CPU cores"
-    return cores if kind == "CPU" else f"{kind}, {cores}"
+    return _kind(detect_accelerator()["kind"], os.cpu_count())
 
 
 def _without_source(description: str) -> str:
