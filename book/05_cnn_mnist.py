@@ -26,8 +26,8 @@
 #
 # **Prerequisites:** chapters 2 (counting parameters) and 3 (the MLP on MNIST).
 # **Run time:** on a 2-core CPU with the 8,000 offline digits, Setup prints the time the
-# benchmark recorded, in full and in quick mode; with the full 60,000, about 9 minutes
-# (estimated by scaling, see the end); a GPU takes about a minute (an estimate).
+# benchmark recorded, in full and in quick mode; with the full 60,000, longer (the end of
+# the chapter shows how to estimate it); a GPU takes about a minute (an estimate).
 #
 # The lab question, from report 001 (question 4; reports 002 and 003 answered the same lab):
 #
@@ -527,8 +527,8 @@ full["models"].style.format({"parameters": "{:,.0f}", "accuracy": "{:.2%}",
 #
 # With all 60,000 digits each epoch is 6.75 times longer (54,000 training digits instead
 # of 8,000 or 7,200), but the comparison still trains on `N_SWEEP = 10,000` and only the
-# doubled-filter CNN sees them all: scaling this run's processor time gives about 8 minutes
-# on 2 cores (an estimate).
+# doubled-filter CNN sees them all: its `train_s` in the full run's table, times 6.75, is
+# roughly what the full data adds.
 
 # %% [markdown]
 # ## Your turn
