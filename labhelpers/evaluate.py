@@ -157,17 +157,9 @@ def compare_accuracy(y_true, y_pred_a, y_pred_b) -> dict[str, float | bool | int
         )
     per_sample = (a == true).astype(float) - (b == true).astype(float)
     n = len(true)
-    difference = float(per_sample.mean())
     error = float(per_sample.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
-    return {
-        "accuracy_a": float((a == true).mean()),
-        "accuracy_b": float((b == true).mean()),
-        "difference": difference,
-        "standard_error": error,
-        "clear": bool(difference != 0 and abs(difference) > 2 * error),
-        "verdict": noise_verdict(difference, error),
-        "n": n,
-    }
+    return _gap(float((a == true).mean()), float((b == true).mean()), float(per_sample.mean()),
+                error, n)
 
 
 def accuracy_gap(accuracy_a: float, accuracy_b: float, n: int) -> dict[str, float | bool | int]:
@@ -178,16 +170,14 @@ def accuracy_gap(accuracy_a: float, accuracy_b: float, n: int) -> dict[str, floa
     a = number_in(accuracy_a, "accuracy_a", 0.0, 1.0 + 1e-12)
     b = number_in(accuracy_b, "accuracy_b", 0.0, 1.0 + 1e-12)
     n = positive_int(n, "n")
-    difference, error = a - b, float(np.sqrt((a * (1 - a) + b * (1 - b)) / n))
-    return {
-        "accuracy_a": a,
-        "accuracy_b": b,
-        "difference": difference,
-        "standard_error": error,
-        "clear": bool(difference != 0 and abs(difference) > 2 * error),
-        "verdict": noise_verdict(difference, error),
-        "n": n,
-    }
+    return _gap(a, b, a - b, float(np.sqrt((a * (1 - a) + b * (1 - b)) / n)), n)
+
+
+def _gap(a: float, b: float, difference: float, error: float, n: int) -> dict:
+    """The keys :func:`compare_accuracy` and :func:`accuracy_gap` return."""
+    return {"accuracy_a": a, "accuracy_b": b, "difference": difference, "standard_error": error,
+            "clear": bool(difference != 0 and abs(difference) > 2 * error),
+            "verdict": noise_verdict(difference, error), "n": n}
 
 
 def noise_verdict(gap: float, standard_error: float) -> str:
