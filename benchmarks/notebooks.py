@@ -21,6 +21,7 @@ import keras as _keras, tensorflow as _tf
 from labhelpers import device as _device
 print({MARKER!r} + _json.dumps({{
     "headline": globals().get("headline", {{}}),
+    "bands": _device.measured(),
     "peak_rss_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024,
     "device": _device.detect_accelerator()["kind"],
     "machine_kind": _device.machine_kind(),

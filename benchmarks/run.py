@@ -25,8 +25,8 @@ rewritten from it each time, so chapters can be measured one at a time.
 N``, at least 3: seeds 42, 43, ...; 42 is every chapter's own ``SEED``, so the book as it
 ships lies inside its band) in quick mode (``--quick``, the default), full mode (``--full``)
 or both. The seed is set by a cell inserted right after the chapter's ``parameters`` cell
-(``notebooks.with_seed``, as papermill does). The metrics are the chapter's
-``headline["bands"]`` (``{name: value}``; else ``{headline["metric"]: headline["value"]}``).
+(``notebooks.with_seed``, as papermill does). The metrics are those the chapter
+printed with ``labhelpers.device.band`` (``device.measured()``; else its headline's metric).
 For each chapter, mode, kind of machine (``device.machine_kind()``: "2 CPU cores", "GPU, 16
 CPU cores") and metric, ``benchmarks/bands.json`` gets min, max, every value with its seed,
 n, date, machine, versions, dataset and wall times; the rest of the file is kept. Chapters
@@ -215,9 +215,11 @@ def write_markdown(rows: list[dict]) -> None:
     RESULTS_MD.write_text("\n".join(lines) + "\n")
 
 
-def band_metrics(headline: dict) -> dict:
-    """The metrics a chapter offers for bands: ``headline["bands"]``, else its headline."""
-    metrics = headline.get("bands") or {headline.get("metric", "?"): headline.get("value")}
+def band_metrics(run: dict) -> dict:
+    """The metrics a chapter offers for bands: what it gave ``device.band`` (``run["bands"]``),
+    else its headline."""
+    headline = run.get("headline", {})
+    metrics = run.get("bands") or {headline.get("metric", "?"): headline.get("value")}
     return {name: float(value) for name, value in metrics.items() if value is not None}
 
 
@@ -230,7 +232,7 @@ def measure_bands(stem: str, seeds: list[int], quick: bool, timeout: int) -> dic
         print(f"  {stem}, {'quick' if quick else 'full'} mode, seed {seed} ...", flush=True)
         run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=quick,
                                     timeout=timeout, seed=seed)
-        run["metrics"] = band_metrics(run["headline"])
+        run["metrics"] = band_metrics(run)
         print("    " + ", ".join(f"{k} = {v:.4g}" for k, v in run["metrics"].items())
               + f" in {run['wall_s']:.0f} s", flush=True)
         runs.append(run)

@@ -247,7 +247,7 @@ plt.show()
 # %%
 test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, verbose=0)
 print(f"test loss {test_loss:.3f}, test accuracy {test_accuracy:.1%}")
-device.band("00_getting_started", "test accuracy, tiny MLP, 1 epoch", test_accuracy, mnist)
+device.band("test accuracy, tiny MLP, 1 epoch", test_accuracy, mnist)
 assert np.isfinite(test_loss), "the loss is not a number: check the input scaling"
 assert batch_losses[-1] < batch_losses[0], "the loss did not go down during the epoch"
 bar = 0.8 if mnist.is_real and not device.is_quick() else 0.5

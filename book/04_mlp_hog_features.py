@@ -294,7 +294,7 @@ for name, history in histories.items():
     assert losses[-1] < losses[0], f"{name}: the training loss did not go down"
 assert (results["accuracy"] > 0.5).all(), "a model is close to chance: something is off"
 print("✅ every model learned")
-device.band("04_mlp_hog_features", "best test accuracy, MLP on HOG features",
+device.band("best test accuracy, MLP on HOG features",
             results["accuracy"].max(), mnist)
 
 # %% [markdown]
@@ -581,7 +581,6 @@ headline = {
     "dataset": mnist.describe(),
     "report_best": REPORTED_BEST,
     "figures": figures,
-    "bands": {"best test accuracy, MLP on HOG features": float(results["accuracy"].max())},
 }
 headline
 

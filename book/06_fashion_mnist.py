@@ -428,7 +428,7 @@ for run_name, history in runs.items():
 best = results.loc[best_name]
 print(f"our CNN: {best.accuracy:.2%} accuracy, macro F1 {best.macro_f1:.3f}; "
       f"report 003: {REPORT_ACCURACY:.2%}, F-score 0.90")
-device.band("06_fashion_mnist", "test accuracy, best CNN", best.accuracy, fashion)
+device.band("test accuracy, best CNN", best.accuracy, fashion)
 if not device.is_quick() and fashion.kind == "real":
     assert best.accuracy > REPORT_ACCURACY, (
         f"our CNN reached {best.accuracy:.2%}, not above report 003's {REPORT_ACCURACY:.2%}: "

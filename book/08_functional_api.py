@@ -679,7 +679,7 @@ display(results)
 
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not a number"
-device.band("08_functional_api", "best test accuracy, functional / multi-path models",
+device.band("best test accuracy, functional / multi-path models",
             results["test_accuracy"].max(), cifar)
 if not device.is_quick() and cifar.is_real:
     assert results["test_accuracy"].min() >= 0.40, (

@@ -364,7 +364,7 @@ results.round(3)
 # %%
 assert np.all(np.isfinite(results["test_loss"])), "a test loss is not finite"
 accuracy = dict(zip(results["name"], results["accuracy"], strict=True))
-device.band("09_data_augmentation", "test accuracy with augmentation",
+device.band("test accuracy with augmentation",
             accuracy["with augmentation"], cifar)
 if not device.is_quick() and cifar.is_real:
     assert accuracy["with augmentation"] >= 0.5, (

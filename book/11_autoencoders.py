@@ -200,16 +200,7 @@ print(f"test loss {loss_before:.4f} -> {loss_after:.4f}; test MSE {mse_after:.4f
 # The classifier and the SVM below print theirs the same way.
 
 # %%
-bands = {}  # this run's results, for the expected-result bands
-
-
-def band(metric, value):
-    """Print ``value`` next to its band and keep it for the benchmark."""
-    bands[metric] = float(value)
-    device.band("11_autoencoders", metric, value, dataset)
-
-
-band("test MSE, autoencoder", mse_after)
+device.band("test MSE, autoencoder", mse_after, dataset)
 
 # %%
 plots.training_curves(history, metrics=("loss", "mse"))
@@ -375,7 +366,8 @@ inputs = {
 f_rows = [{"test images": name, **evaluate.scores(y_test, classifier.predict(images, verbose=0))}
           for name, images in inputs.items()]
 f_table = pd.DataFrame(f_rows).set_index("test images")
-band("test accuracy, classifier on the original images", f_table.loc["original", "accuracy"])
+device.band("test accuracy, classifier on the original images",
+            f_table.loc["original", "accuracy"], dataset)
 f_table.style.format("{:.3f}")
 
 # %% [markdown]
@@ -509,7 +501,8 @@ print(f"Linear SVM accuracy: {svm_table.loc['pixels', 'accuracy']:.1%} on the pi
       f"(F1 {pixels_f1.loc[worst_class, 'f1-score']:.2f}). The test set holds "
       f"{per_class.min():,} to {per_class.max():,} images per class.")
 for name in ("pixels", "codes (392)"):
-    band(f"test accuracy, linear SVM on the {name}", svm_table.loc[name, "accuracy"])
+    device.band(f"test accuracy, linear SVM on the {name}", svm_table.loc[name, "accuracy"],
+                dataset)
 
 # %% [markdown]
 # **Against the report.** Report 000 names no dataset, and does not say whether its SVM
@@ -617,7 +610,6 @@ headline = {
     "dataset": dataset.describe(),
     "report_best": 0.90,  # report 000's SVM, on data it does not name
     "figures": {**figures, "linear SVM": svm_table.to_dict("index")},
-    "bands": bands,  # this run's results, for the expected-result bands
 }
 headline
 

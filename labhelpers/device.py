@@ -23,6 +23,8 @@ _FALSE = {"", "0", "false", "no", "off"}
 DEFAULT_SEED = 42
 _seed_in_force: int | None = None  # the last seed given to set_seed, None before any
 _chapter_started: float | None = None  # when summary() ran, the start of a chapter's Setup
+_chapter: str | None = None  # the chapter summary() was told it runs in
+_measured: dict[str, float] = {}  # what band() was given since summary(): this run's bands
 T = TypeVar("T")
 
 
@@ -130,14 +132,16 @@ def summary(verbose: bool = True, chapter: str | None = None) -> dict[str, objec
     """Versions, accelerator, thread counts and the book's settings, one entry per line of
     the table it prints (with ``verbose``), then the fingerprint and, for a ``chapter``, the
     run time the benchmark recorded for it (:func:`recorded_time`). Every chapter's Setup
-    calls it; ``about_this_run`` counts the chapter's wall time from here."""
+    calls it; ``about_this_run`` counts the chapter's wall time from here and :func:`band`
+    compares with this ``chapter``'s bands."""
     import keras
     import tensorflow as tf
 
     from labhelpers.data import data_home
 
-    global _chapter_started
-    _chapter_started = time.perf_counter()
+    global _chapter_started, _chapter
+    _chapter_started, _chapter = time.perf_counter(), chapter
+    _measured.clear()
     accelerator = detect_accelerator()
     summary: dict[str, object] = {
         "python": platform.python_version(),
@@ -367,8 +371,14 @@ def _without_source(description: str) -> str:
     return str(description).split(", from ")[0]
 
 
-def band(chapter: str, metric: str, value: float, data=None, *, spec: str = ".4f",
-         bands: str = BENCHMARK_BANDS) -> str:
+def measured() -> dict[str, float]:
+    """This run's values of the metrics the chapter gave :func:`band`, ``{metric: value}``:
+    what the benchmark records as the chapter's bands."""
+    return dict(_measured)
+
+
+def band(metric: str, value: float, data=None, *, chapter: str | None = None,
+         spec: str = ".4f", bands: str = BENCHMARK_BANDS) -> str:
     """Print this run's ``value`` of ``metric`` next to the band the benchmark measured over
     several seeds in this mode on this kind of machine (``benchmarks/bands.json``, written by
     ``python benchmarks/run.py --bands``), e.g.::
@@ -376,14 +386,21 @@ def band(chapter: str, metric: str, value: float, data=None, *, spec: str = ".4f
         test accuracy, tiny MLP: yours 0.8740; 3 seeds, quick mode, 2 CPU cores: 0.8610-0.8820
 
     ``data``: what ``data.load_*`` returned (or its ``describe()`` line); a band measured on
-    other data is not judged. Never raises. Returns "inside", "near" (outside by less than
-    the band's width), "outside", "other data" or "no band".
+    other data is not judged. ``chapter``: the one ``summary(chapter=...)`` named, unless
+    given. Never raises. Returns "inside", "near" (outside by less than the band's width),
+    "outside", "other data" or "no band".
     """
     try:
         shown = format(value, spec)
+        _measured[metric] = float(value)
     except (TypeError, ValueError):
         shown = repr(value)
     try:
+        chapter = chapter or _chapter
+        if chapter is None:
+            print(f"{metric}: yours {shown}; no band: name the chapter with "
+                  "device.summary(chapter=...) in its Setup.")
+            return "no band"
         mode = "quick" if is_quick() else "full"
         kind = machine_kind()
         command = f"`python benchmarks/run.py --bands {chapter} --seeds 3 --{mode}`"
