@@ -124,10 +124,9 @@ summary = device.summary(chapter="08_functional_api")
 # `(n, 1)`. Full mode trains on the first 15,000 training images to stay within minutes on
 # a CPU (the report used all 50,000; set `N_TRAIN = None` to do the same).
 #
-# **Without the real data.** Offline and without CIFAR-10 (like the machine that built this
-# book), quick mode uses a **generated stand-in** of the same shape, and the loader prints
-# `STAND-IN DATA` below. The stand-in is easy: its accuracies say nothing about CIFAR-10.
-# Full mode never uses it.
+# **Without the real data**, quick mode uses chapter 7's generated stand-in and the loader
+# prints `STAND-IN DATA` below: its accuracies say nothing about CIFAR-10. Full mode never
+# uses it.
 
 # %%
 cifar = data.load_cifar10(n_train=N_TRAIN, n_test=N_TEST)
