@@ -447,7 +447,8 @@ def check_output_activation(model, loss=None) -> Verdict:
     )
 
 
-def _trainable_copy(model, loss, learning_rate: float):
+def _losses(model, x, y, loss, steps: int, learning_rate: float = 1e-2) -> list[float]:
+    """The losses of ``steps`` Adam steps on one batch, trained on a copy of ``model``."""
     import keras
 
     try:
@@ -456,28 +457,11 @@ def _trainable_copy(model, loss, learning_rate: float):
     except Exception:  # noqa: BLE001 - a subclassed model: train a deep copy instead
         twin = copy.deepcopy(model)
     twin.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
-    return twin
-
-
-def _losses(model, x, y, loss, steps: int, learning_rate: float) -> list[float]:
-    twin = _trainable_copy(model, loss, learning_rate)
     return [float(np.asarray(twin.train_on_batch(x, y))) for _ in range(steps)]
 
 
-def _loss_of(model, loss):
-    loss = loss if loss is not None else getattr(model, "loss", None)
-    if loss is None:
-        raise ValueError("the model has no loss: compile it or pass loss=")
-    return loss
-
-
-def check_no_nan(
-    model, x, y=None, *, loss=None, steps: int = 20, learning_rate: float = 1e-2, history=None
-) -> Verdict:
-    """Check the outputs, the weights and the loss over a few training steps stay finite.
-
-    ``history``, in this and the next checks, is a list of losses of a run already made.
-    """
+def _no_nan(model, x, losses: list[float]) -> Verdict:
+    """The weights, the outputs and the losses of a training run stay finite."""
     # Weights first: a fused CPU kernel may turn NaN into 0 (relu), hiding it from the outputs.
     bad = [w.path for w in model.weights if not np.all(np.isfinite(np.asarray(w)))]
     if bad:
@@ -488,22 +472,18 @@ def check_no_nan(
             "the model's outputs contain NaN or infinity before training "
             "(a log of 0 or a division by 0 in the model?).",
         )
-    if y is not None:
-        losses = history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate)
-        bad = [step for step, value in enumerate(losses, start=1) if not math.isfinite(value)]
-        if bad:
-            return _say(
-                False,
-                f"the loss became {losses[bad[0] - 1]} at training step {bad[0]} "
-                "(a learning rate too high, or a log of 0 in the loss?).",
-            )
-    return _say(
-        True, "no NaN or infinity in the outputs" + (" or the loss." if y is not None else ".")
-    )
+    bad = [step for step, value in enumerate(losses, start=1) if not math.isfinite(value)]
+    if bad:
+        return _say(
+            False,
+            f"the loss became {losses[bad[0] - 1]} at training step {bad[0]} "
+            "(a learning rate too high, or a log of 0 in the loss?).",
+        )
+    return _say(True, "no NaN or infinity in the outputs or the loss.")
 
 
-def check_gradients(model, x, y, *, loss=None, allow_frozen: bool = False) -> Verdict:
-    """Check every trainable weight gets a non-zero gradient, and that no layer is frozen."""
+def _gradients_reach(model, x, y, loss, allow_frozen: bool) -> Verdict:
+    """Every trainable weight gets a non-zero gradient, and no layer is frozen."""
     import keras
 
     frozen = [layer.name for layer in model.layers if layer.weights and not layer.trainable]
@@ -513,15 +493,10 @@ def check_gradients(model, x, y, *, loss=None, allow_frozen: bool = False) -> Ve
             f"the layer(s) {', '.join(frozen)} are frozen (trainable=False), so their "
             "weights never learn: set trainable=True, or pass allow_frozen=True.",
         )
-    loss_fn = (
-        keras.losses.get(_loss_of(model, loss))
-        if isinstance(_loss_of(model, loss), str)
-        else _loss_of(model, loss)
-    )
     weights = model.trainable_weights
     if not weights:
         return _say(False, "the model has no trainable weights (is every layer frozen?).")
-    gradients = _gradients(model, loss_fn, x, y, weights)
+    gradients = _gradients(model, keras.losses.get(loss), x, y, weights)
     if gradients is None:
         return _say(
             False,
@@ -562,11 +537,9 @@ def _gradients(model, loss_fn, x, y, weights):
     return None
 
 
-def check_loss_falls(
-    model, x, y, *, loss=None, steps: int = 10, learning_rate: float = 1e-2, history=None
-) -> Verdict:
-    """Check the loss on one fixed small batch falls over a few steps (the model is not changed)."""
-    losses = (history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate))[:steps]
+def _loss_falls(losses: list[float], steps: int = 10) -> Verdict:
+    """The loss on one fixed batch falls over its first ``steps`` steps."""
+    losses = losses[:steps]
     if not all(math.isfinite(v) for v in losses):
         return _say(False, "the loss became NaN or infinite while training on one batch.")
     if losses[-1] < losses[0] * 0.95:
@@ -583,18 +556,15 @@ def check_loss_falls(
     )
 
 
-def check_overfits(
-    model, x, y, *, loss=None, steps: int = 150, learning_rate: float = 1e-2, history=None
-) -> Verdict:
-    """Check the model learns one small batch by heart: its loss falls below a tenth."""
-    losses = history or _losses(model, x, y, _loss_of(model, loss), steps, learning_rate)
+def _overfits(losses: list[float], n: int) -> Verdict:
+    """The model learns one batch of ``n`` examples by heart: its loss falls below a tenth."""
     if math.isfinite(losses[-1]) and losses[-1] <= 0.1 * losses[0]:
         return _say(
             True, f"the model learns one batch by heart (loss {losses[0]:.4g} to {losses[-1]:.4g})."
         )
     return _say(
         False,
-        f"the model cannot learn one batch of {len(x)} examples by heart (loss {losses[0]:.4g} "
+        f"the model cannot learn one batch of {n} examples by heart (loss {losses[0]:.4g} "
         f"to {losses[-1]:.4g} in {len(losses)} steps): too small, a frozen layer, or a missing "
         "activation between layers?",
     )
@@ -603,21 +573,21 @@ def check_overfits(
 def check_training(
     model, x, y, *, loss=None, allow_frozen: bool = False, steps: int = 150
 ) -> Verdict:
-    """Run the five training checks in order; each prints one line. Truthy when all pass.
-
-    The model's own weights are not changed: one training run on a copy serves three checks.
+    """Check, on one small batch, that the model can learn: its output activation fits the
+    loss, every trainable weight gets a gradient, nothing turns NaN, the loss falls, and the
+    batch is learnt by heart. Each check prints one line; truthy when all pass. The model's
+    own weights are not changed: one training run on a copy serves the last three checks.
     """
+    loss = loss if loss is not None else getattr(model, "loss", None)
+    if loss is None:
+        return _say(False, "the model has no loss: compile it or pass loss=.")
     try:
         verdicts = [
             check_output_activation(model, loss),
-            check_gradients(model, x, y, loss=loss, allow_frozen=allow_frozen),
+            _gradients_reach(model, x, y, loss, allow_frozen),
         ]
-        history = _losses(model, x, y, _loss_of(model, loss), steps, 1e-2)
-        verdicts += [
-            check_no_nan(model, x, y, loss=loss, history=history),
-            check_loss_falls(model, x, y, loss=loss, history=history),
-            check_overfits(model, x, y, loss=loss, history=history),
-        ]
+        losses = _losses(model, x, y, loss, steps)
+        verdicts += [_no_nan(model, x, losses), _loss_falls(losses), _overfits(losses, len(x))]
     except Exception as error:  # noqa: BLE001 - a sentence, not a traceback
         return _say(
             False,

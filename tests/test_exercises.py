@@ -280,7 +280,7 @@ def test_a_good_model_passes_every_training_check(capsys):
 
 def test_a_frozen_layer_is_named(capsys):
     x, y = batch()
-    assert not exercises.check_gradients(
+    assert not exercises.check_training(
         model(frozen=True), x, y, loss="sparse_categorical_crossentropy"
     )
     said = capsys.readouterr().out
@@ -308,8 +308,9 @@ def test_a_linear_network_cannot_learn_a_nonlinear_batch(capsys):
     linear = keras.Sequential(
         [keras.Input((2,)), layers.Dense(16), layers.Dense(2, activation="softmax")]
     )
-    assert not exercises.check_overfits(linear, x, y, loss="sparse_categorical_crossentropy")
-    assert "missing activation between layers?" in capsys.readouterr().out
+    assert not exercises.check_training(linear, x, y, loss="sparse_categorical_crossentropy")
+    said = capsys.readouterr().out.splitlines()
+    assert said[-1].startswith("❌") and "missing activation between layers?" in said[-1]
 
 
 def test_a_weight_without_gradient_is_named(capsys):
@@ -321,7 +322,7 @@ def test_a_weight_without_gradient_is_named(capsys):
         inputs + 0 * keras.ops.sum(unused, axis=1, keepdims=True)
     )
     net = keras.Model(inputs, outputs)
-    assert not exercises.check_gradients(net, x, y, loss="sparse_categorical_crossentropy")
+    assert not exercises.check_training(net, x, y, loss="sparse_categorical_crossentropy")
     assert "no gradient reaches unused/kernel" in capsys.readouterr().out
 
 
@@ -331,7 +332,7 @@ def test_nan_weights_and_a_huge_learning_rate_are_caught(capsys):
     weights = net.get_weights()
     weights[0][0, 0] = np.nan
     net.set_weights(weights)
-    assert not exercises.check_no_nan(net, x, y, loss="sparse_categorical_crossentropy")
+    assert not exercises.check_training(net, x, y, loss="sparse_categorical_crossentropy")
     assert "already hold NaN" in capsys.readouterr().out
 
 
@@ -342,3 +343,9 @@ def test_a_loss_that_does_not_fall_is_explained(capsys):
     assert not exercises.check_training(net, x, y, loss="sparse_categorical_crossentropy")
     said = capsys.readouterr().out
     assert "frozen" in said
+
+
+def test_a_model_without_a_loss_is_told_to_compile(capsys):
+    x, y = batch()
+    assert not exercises.check_training(model(), x, y)
+    assert "the model has no loss: compile it or pass loss=." in capsys.readouterr().out
