@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from labhelpers import data, device, exercises, plots
+from labhelpers import data, device, evaluate, exercises, plots
 
 # %% tags=["parameters"]
 SEED = 42
@@ -559,10 +559,7 @@ plots.training_curves(histories, metrics="loss")
 plt.show()
 
 # %%
-for name, history in histories.items():
-    losses = history.history["loss"]
-    assert np.all(np.isfinite(losses)), f"{name}: the loss is not finite"
-    assert losses[-1] < losses[0], f"{name}: the loss did not go down"
+evaluate.check_loss_fell(histories)
 final_loss = {row["optimizer"]: row["final training loss"] for row in results}
 if not device.is_quick() and mnist.is_real:
     assert final_loss["Adam (lr 0.001)"] < final_loss["SGD (lr 0.01)"], (

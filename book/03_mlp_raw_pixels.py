@@ -207,10 +207,7 @@ for name, config in CONFIGS.items():
 
 # %%
 results = pd.DataFrame(rows).set_index("name")
-for name, history in histories.items():
-    losses = history.history["loss"]
-    assert np.all(np.isfinite(losses)), f"{name}: the loss is not finite, check the scaling"
-    assert losses[-1] < losses[0], f"{name}: the training loss did not go down"
+evaluate.check_loss_fell(histories)
 assert (results["accuracy"] > 0.5).all(), "a model is close to chance: something is off"
 print("✅ every model learned")
 device.band("best test accuracy, MLP on raw pixels",

@@ -252,10 +252,7 @@ results.style.format(
 # an accuracy measured on 10,000 test digits); with the 8,000 offline digits, 94 %.
 
 # %%
-for run_name, history in runs.items():
-    losses = history.history["loss"]
-    assert np.all(np.isfinite(losses)), f"{run_name}: the loss is not finite"
-    assert losses[-1] < losses[0], f"{run_name}: the training loss did not go down"
+evaluate.check_loss_fell(runs)
 best_cnn = results.drop(index=f"MLP, Dense({MLP_UNITS})")["accuracy"].max()
 final_accuracy = results.loc[final_name, "accuracy"]
 if device.is_quick() or not mnist.is_real:

@@ -421,10 +421,7 @@ results.style.format(
 # CNN must beat report 003's 90.55 %.
 
 # %%
-for run_name, history in runs.items():
-    losses = history.history["loss"]
-    assert np.all(np.isfinite(losses)), f"{run_name}: the loss is not finite"
-    assert losses[-1] < losses[0], f"{run_name}: the training loss did not go down"
+evaluate.check_loss_fell(runs)
 best = results.loc[best_name]
 print(f"our CNN: {best.accuracy:.2%} accuracy, macro F1 {best.macro_f1:.3f}; "
       f"report 003: {REPORT_ACCURACY:.2%}, F-score 0.90")

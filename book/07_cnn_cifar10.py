@@ -137,8 +137,9 @@ print(f"pixel values now from {x_train_scaled.min()} to {x_train_scaled.max()}")
 # %% [markdown]
 # One function trains every model of this chapter the same way (Adam, the same batch size,
 # the same validation images) and times it, epoch by epoch: the first epoch also builds
-# the computation graph, so the later ones tell the speed. Another checks that training
-# went as it should: the loss is a number and it went down.
+# the computation graph, so the later ones tell the speed. After each training,
+# `evaluate.check_loss_fell` checks that it went as it should: the loss is a number and it
+# went down.
 
 # %%
 def train(model, epochs):
@@ -156,13 +157,6 @@ def train(model, epochs):
         )
     steady = float(np.median(per_epoch.seconds[1:] or per_epoch.seconds))  # skip the first
     return history, clock.seconds, steady
-
-
-def check_training(history, name):
-    losses = history.history["loss"]
-    assert np.all(np.isfinite(losses)), f"{name}: the loss is not a number ({losses})"
-    assert losses[-1] < losses[0], f"{name}: the training loss did not go down ({losses})"
-    print(f"✅ {name}: loss from {losses[0]:.3f} to {losses[-1]:.3f}")
 
 
 # %% [markdown]
@@ -195,7 +189,7 @@ print(f"{conv_parameters:,} + {dense_parameters:,} = {model1.count_params():,} p
 
 # %%
 history1, seconds1, epoch_s1 = train(model1, EPOCHS_SMALL)
-check_training(history1, "model1")
+evaluate.check_loss_fell({"model1": history1})
 
 # %% [markdown]
 # Train solid, validation dashed. Look at the **gap** between them. On real CIFAR-10 and
@@ -288,7 +282,7 @@ exercises.check(
 
 # %%
 history2, seconds2, epoch_s2 = train(model2, EPOCHS_SMALL)
-check_training(history2, "model2")
+evaluate.check_loss_fell({"model2": history2})
 
 # %% [markdown]
 # ### Inside batch normalisation, with numbers
@@ -483,7 +477,7 @@ assert model3.count_params() == expected == 621_578, (
 
 # %%
 history3, seconds3, epoch_s3 = train(model3, EPOCHS_DEEP)
-check_training(history3, "model6")
+evaluate.check_loss_fell({"model6": history3})
 
 # %% [markdown]
 # ## The results

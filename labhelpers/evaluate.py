@@ -130,6 +130,19 @@ def history_dict(run) -> dict[str, list[float]]:
     return dict(history)
 
 
+def check_loss_fell(runs: Mapping[str, object]) -> None:
+    """Assert that each run's training loss stayed a number and ended below where it started;
+    print one line per run. ``runs``: ``{name: keras History or dict of metric lists}``."""
+    for name, run in runs.items():
+        losses = [float(value) for value in history_dict(run)["loss"]]
+        shown = ", ".join(f"{value:.3g}" for value in losses)
+        assert np.all(np.isfinite(losses)), (
+            f"{name}: the loss is not a number ({shown}): check the input scaling and the "
+            "learning rate")
+        assert losses[-1] < losses[0], f"{name}: the training loss did not go down ({shown})"
+        print(f"✅ {name}: training loss from {losses[0]:.3f} to {losses[-1]:.3f}")
+
+
 def scores(y_true, y_pred) -> dict[str, float]:
     """Accuracy and macro-averaged F1 (each class counts the same)."""
     true, pred, _ = paired_labels(y_true, y_pred, None)

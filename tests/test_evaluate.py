@@ -200,3 +200,15 @@ def test_worst_classified_ranks_logits_by_their_softmax_probability():
     table = evaluate.worst_classified(logits, [0, 0], k=2)
     assert table.index.tolist() == [0, 1]
     assert table["p_true"].iloc[0] < 0.001 and table["p_true"].iloc[1] > 0.99
+
+
+def test_check_loss_fell_names_the_run_that_did_not_learn(capsys):
+    evaluate.check_loss_fell({"good": {"loss": [2.3, 1.1, 0.4]}})
+    assert capsys.readouterr().out == "✅ good: training loss from 2.300 to 0.400\n"
+    with pytest.raises(AssertionError, match=r"flat: the training loss did not go down "
+                                             r"\(2\.3, 2\.3\)"):
+        evaluate.check_loss_fell({"flat": {"loss": [2.3, 2.3]}})
+    with pytest.raises(AssertionError, match="nan: the loss is not a number .*scaling"):
+        evaluate.check_loss_fell({"nan": {"loss": [2.3, float("nan")]}})
+    with pytest.raises(TypeError, match="keras History or a dict"):
+        evaluate.check_loss_fell({"odd": [2.3, 1.0]})
