@@ -987,9 +987,10 @@ headline
 # %% [markdown]
 # ### Exercise 6.1: batch normalisation in training
 #
-# The chapter's deeper CNN normalises with `BatchNormalization`. In training, the layer
-# standardises each channel with the mean and variance **of the batch** (over every axis
-# but the last), then scales and shifts: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+# `our_cnn(batch_norm=True)`, timed above, normalises with `BatchNormalization`. In
+# training, the layer standardises each channel with the mean and variance **of the batch**
+# (over every axis but the last), then scales and shifts:
+# `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
 # Write that forward pass (`epsilon=1e-3`, Keras' default). The check gives the same `gamma`
 # and `beta` to a Keras layer called with `training=True`.
 
