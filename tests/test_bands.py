@@ -228,3 +228,13 @@ def test_recorded_time_gives_the_band_runs_wall_times(tmp_path, monkeypatch):
                          ids=lambda p: p.stem)
 def test_every_chapter_with_bands_prints_its_recorded_run_time(path):
     assert f'device.summary(chapter="{path.stem}")' in path.read_text()
+
+
+def test_the_readme_names_the_chapters_with_full_mode_bands():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    listed = re.search(r"full-mode bands for chapters ([\d, and]+) \(", readme)
+    assert listed, "README.md no longer says which chapters have full-mode bands"
+    named = {int(n) for n in re.findall(r"\d+", listed.group(1))}
+    recorded = json.loads((ROOT / "benchmarks" / "bands.json").read_text())["bands"]
+    with_full = {int(stem[:2]) for stem, modes in recorded.items() if modes.get("full")}
+    assert named == with_full, f"README names {sorted(named)}, bands.json has {sorted(with_full)}"
