@@ -105,9 +105,12 @@ summary = device.summary(chapter="00_getting_started")
 # slower. Each chapter gives its run time on both.
 #
 # Two lines say how Keras will compute. **dtype policy** `float32` is the default;
-# `device.speedups()` switches it to `mixed_float16` (float16 arithmetic, float32
-# weights) where a recent NVIDIA GPU has float16 units, which roughly doubles its speed,
-# and leaves it alone on a CPU, which has none. **XLA by default** says whether
+# `device.speedups()` switches it to mixed precision (16-bit arithmetic, float32 weights)
+# where the hardware computes 16 bits fast: `mixed_float16` on a recent NVIDIA GPU, whose
+# float16 units roughly double its speed, and `mixed_bfloat16` on a CPU with bfloat16
+# instructions (Intel Xeon from Cooper Lake on, AMD from Zen 4 on; the book's speed
+# benchmark measures what it buys). On other CPUs it keeps `float32`: emulated 16-bit
+# arithmetic would be slower. **XLA by default** says whether
 # `model.compile` will compile the training step with XLA: Keras 3 does so on a GPU and
 # not on a CPU, where this book's benchmark found it made an epoch slower.
 # Chapter 6 uses `device.speedups()`.

@@ -73,21 +73,22 @@ def test_set_seed_rejects_bad_seeds(seed):
 
 
 @pytest.mark.parametrize(
-    ("kind", "capability", "mixed", "xla"),
+    ("kind", "capability", "bfloat16_cpu", "policy", "xla"),
     [
-        ("CPU", None, False, False),
-        ("Apple Metal", None, False, True),
-        ("GPU", (6, 1), False, True),  # Pascal: no Tensor Cores
-        ("GPU", (7, 0), True, True),  # Volta
-        ("GPU", (9, 0), True, True),  # Hopper
-        ("GPU", None, False, True),  # capability unknown: stay safe
+        ("CPU", None, False, "float32", False),
+        ("CPU", None, True, "mixed_bfloat16", False),  # AVX512_BF16 or AMX
+        ("Apple Metal", None, False, "float32", True),
+        ("GPU", (6, 1), False, "float32", True),  # Pascal: no Tensor Cores
+        ("GPU", (7, 0), False, "mixed_float16", True),  # Volta
+        ("GPU", (9, 0), True, "mixed_float16", True),  # Hopper, whatever its host CPU
+        ("GPU", None, False, "float32", True),  # capability unknown: stay safe
     ],
 )
-def test_choose_speedups_turns_mixed_precision_on_only_for_tensor_cores(
-    kind, capability, mixed, xla
+def test_choose_speedups_picks_the_policy_the_hardware_computes_fast(
+    kind, capability, bfloat16_cpu, policy, xla
 ):
-    chosen = device.choose_speedups(kind, capability)
-    assert (chosen["mixed_precision"], chosen["jit_compile"]) == (mixed, xla)
+    chosen = device.choose_speedups(kind, capability, bfloat16_cpu)
+    assert (chosen["policy"], chosen["jit_compile"]) == (policy, xla)
     assert chosen["reason"]
 
 
@@ -96,21 +97,41 @@ def test_choose_speedups_rejects_an_unknown_device():
         device.choose_speedups("TPU")
 
 
-def test_speedups_set_the_policy_they_report_and_keep_float32_on_a_cpu():
+def test_cpu_bfloat16_reads_the_cpu_flags(monkeypatch, tmp_path):
+    import builtins
+
+    real_open = builtins.open
+
+    def fake_cpuinfo(flags):
+        cpuinfo = tmp_path / "cpuinfo"
+        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+        monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open(
+            cpuinfo if path == "/proc/cpuinfo" else path, *a, **k))
+
+    fake_cpuinfo("fpu sse2 avx2 avx512f avx512_bf16")
+    assert device.cpu_bfloat16() is True
+    fake_cpuinfo("fpu sse2 avx2 avx512f")
+    assert device.cpu_bfloat16() is False
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: (_ for _ in ()).throw(OSError))
+    assert device.cpu_bfloat16() is False  # no /proc/cpuinfo: macOS, Windows
+
+
+def test_speedups_set_the_policy_they_report():
     import keras
 
-    on_cpu = device.detect_accelerator()["kind"] == "CPU"
     keras.mixed_precision.set_global_policy("mixed_float16")  # a stale setting to undo
     try:
         chosen = device.speedups()
-        assert chosen["policy"] == ("mixed_float16" if chosen["mixed_precision"] else "float32")
+        assert keras.mixed_precision.global_policy().name == chosen["policy"]
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-        expected_dtype = "float16" if chosen["mixed_precision"] else "float32"
+        expected_dtype = {"float32": "float32", "mixed_float16": "float16",
+                          "mixed_bfloat16": "bfloat16"}[chosen["policy"]]
         assert model.layers[0].compute_dtype == expected_dtype
         model.compile(loss="mse")  # jit_compile="auto", as in every chapter
         assert model.jit_compile is chosen["jit_compile"]
-        if on_cpu:
-            assert chosen["policy"] == "float32" and model.jit_compile is False
+        if device.detect_accelerator()["kind"] == "CPU":
+            assert chosen["policy"] == ("mixed_bfloat16" if device.cpu_bfloat16() else "float32")
+            assert model.jit_compile is False
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
