@@ -150,12 +150,38 @@ def test_the_stub_says_not_done_and_the_solution_passes(name, setup, cell, solut
     )
 
     assert solution, f"{name}: no <details> block with a ```python solution follows the exercise"
-    namespace = {}
+    assert_solution_passes(name, setup, cell, solution)
+
+
+def assert_solution_passes(name, setup, cell, solution):
+    namespace: dict = {}
     exec(setup, namespace)
     run(solution, namespace)
     verdict, said = run(checks_only(cell, solution), namespace)
     assert verdict, f"{name}: the solution should pass, it said {said!r}"
     assert "✅" in said
+
+
+# A chapter that calls device.speedups() runs its exercises under the policy it picked:
+# mixed_float16 on a recent GPU, mixed_bfloat16 on a CPU with bfloat16 instructions. A
+# reference computed by a Keras layer must not change with it.
+CALLS_SPEEDUPS = re.compile(r"^[^#\n]*device\.speedups\(\)", re.MULTILINE)  # code, not prose
+UNDER_SPEEDUPS = [e for e in ALL
+                  if CALLS_SPEEDUPS.search((BOOK / f"{e[0].split(':')[0]}.py").read_text())]
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize(("name", "setup", "cell", "solution"), UNDER_SPEEDUPS,
+                         ids=[e[0] for e in UNDER_SPEEDUPS])
+def test_the_solution_passes_under_the_policy_speedups_may_pick(policy, name, setup, cell,
+                                                                 solution):
+    import keras
+
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        assert_solution_passes(name, setup, cell, solution)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 # Every chapter has at least two code exercises besides its "Your turn" (issue 18).
