@@ -189,7 +189,7 @@ def summary(verbose: bool = True, chapter: str | None = None) -> dict[str, objec
 
 
 def fingerprint() -> str:
-    """One line that says what this run ran on: versions, device, mode and seed.
+    """One line that says what this run ran on: versions, device, dtype policy, mode, seed.
 
     Paste this line into a question or a bug report: it answers "which versions, which
     device, quick or full, which seed?" at once. ``summary()`` prints it in every chapter.
@@ -208,6 +208,7 @@ def fingerprint() -> str:
         f"Keras {keras.__version__} ({keras.backend.backend()} backend)",
         f"NumPy {np.__version__}",
         str(detect_accelerator()["kind"]),
+        keras.mixed_precision.global_policy().name,  # float32, or what speedups() chose
         "quick mode" if is_quick() else "full mode",
         seed,
     ]

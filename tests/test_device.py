@@ -28,7 +28,7 @@ def test_summary_reports_versions_threads_and_settings(capsys, monkeypatch, tmp_
     assert f"fingerprint: {device.fingerprint()}\n" in printed
 
 
-def test_fingerprint_names_versions_device_mode_and_seed(monkeypatch):
+def test_fingerprint_names_versions_device_policy_mode_and_seed(monkeypatch):
     import keras
     import tensorflow as tf
 
@@ -42,12 +42,18 @@ def test_fingerprint_names_versions_device_mode_and_seed(monkeypatch):
         f"Keras {keras.__version__} (tensorflow backend)",
         f"NumPy {np.__version__}",
         device.detect_accelerator()["kind"],
+        "float32",
         "quick mode",
         "seed 7",
     ]:
         assert part in line.split(" | "), (part, line)
     monkeypatch.setenv("LAB_QUICK", "0")
     assert "full mode" in device.fingerprint().split(" | ")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")  # as speedups() may set it
+    try:
+        assert "mixed_bfloat16" in device.fingerprint().split(" | ")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def test_fingerprint_before_set_seed_says_the_default_was_not_set(monkeypatch):
