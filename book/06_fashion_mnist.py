@@ -446,9 +446,9 @@ else:
 # (`compare_accuracy`) says whether the gap is larger than the noise.
 
 # %%
-alone = models[best_name].predict(x_test, verbose=0)
-with_mirror = (alone + models[best_name].predict(x_test[:, :, ::-1], verbose=0)) / 2
-tta_gap = evaluate.compare_accuracy(y_test, with_mirror, alone)
+probabilities = models[best_name].predict(x_test, verbose=0)  # read again below
+with_mirror = (probabilities + models[best_name].predict(x_test[:, :, ::-1], verbose=0)) / 2
+tta_gap = evaluate.compare_accuracy(y_test, with_mirror, probabilities)
 print(f"our CNN on the {tta_gap['n']:,} test images: {tta_gap['accuracy_b']:.2%} alone, "
       f"{tta_gap['accuracy_a']:.2%} averaged with the mirror images "
       f"({100 * tta_gap['difference']:+.2f} points, standard error "
@@ -694,8 +694,7 @@ full_study.style.format("{:.2%}", subset=["train accuracy", "val_accuracy"]).for
 
 # %%
 best_model = models[best_name]
-probabilities = best_model.predict(x_test, verbose=0)
-predicted = probabilities.argmax(axis=1)
+predicted = probabilities.argmax(axis=1)  # from the test-time augmentation cell
 plots.confusion_matrix(y_test, predicted, class_names=class_names)
 plt.show()
 print(evaluate.scores(y_test, predicted))

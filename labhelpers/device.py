@@ -73,13 +73,13 @@ def detect_accelerator() -> dict[str, object]:
 MIXED_PRECISION_MIN_CAPABILITY = (7, 0)
 
 
-def cpu_bfloat16() -> bool:
+def cpu_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether this CPU has bfloat16 instructions (``avx512_bf16`` or ``amx_bf16``: Intel
-    Xeon from Cooper Lake on, AMD from Zen 4 on). Read from ``/proc/cpuinfo``; False
+    Xeon from Cooper Lake on, AMD from Zen 4 on), read from the ``cpuinfo`` file; False
     where that file is missing (macOS, Windows)."""
     try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
-            flags = next((line for line in cpuinfo if line.startswith("flags")), "").split()
+        with open(cpuinfo, encoding="utf-8", errors="replace") as lines:
+            flags = next((line for line in lines if line.startswith("flags")), "").split()
     except OSError:
         return False
     return bool({"avx512_bf16", "amx_bf16"} & set(flags))

@@ -103,23 +103,13 @@ def test_choose_speedups_rejects_an_unknown_device():
         device.choose_speedups("TPU")
 
 
-def test_cpu_bfloat16_reads_the_cpu_flags(monkeypatch, tmp_path):
-    import builtins
-
-    real_open = builtins.open
-
-    def fake_cpuinfo(flags):
-        cpuinfo = tmp_path / "cpuinfo"
-        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-        monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open(
-            cpuinfo if path == "/proc/cpuinfo" else path, *a, **k))
-
-    fake_cpuinfo("fpu sse2 avx2 avx512f avx512_bf16")
-    assert device.cpu_bfloat16() is True
-    fake_cpuinfo("fpu sse2 avx2 avx512f")
-    assert device.cpu_bfloat16() is False
-    monkeypatch.setattr(builtins, "open", lambda *a, **k: (_ for _ in ()).throw(OSError))
-    assert device.cpu_bfloat16() is False  # no /proc/cpuinfo: macOS, Windows
+def test_cpu_bfloat16_reads_the_cpu_flags(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16\n")
+    assert device.cpu_bfloat16(str(cpuinfo)) is True
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    assert device.cpu_bfloat16(str(cpuinfo)) is False
+    assert device.cpu_bfloat16(str(tmp_path / "missing")) is False  # macOS, Windows
 
 
 def test_speedups_set_the_policy_they_report():
