@@ -144,8 +144,9 @@ assert np.bincount(y_train, minlength=10).min() > 0, "a class is missing from th
 #    the same few epochs as the others.
 # 2. **The same model with batches of 128.** Only the batch size changes.
 # 3. **Our CNN**: training images mirrored at random, three convolution blocks (32, 64
-#    and 128 filters, each followed by pooling), then dropout, Dense(256) and dropout
-#    again; trained with Adam and a decaying learning rate.
+#    and 128 filters, each followed by pooling; the middle block convolves twice), then
+#    dropout, Dense(256) and dropout again; trained with Adam and a decaying learning
+#    rate.
 #
 # First the report's model. Its parameter count must match the report's 177,600.
 
@@ -181,10 +182,15 @@ assert report_model.count_params() == 90 + 176_500 + 1_010 == 177_600, (
 #   passes the images through unchanged;
 # - `Conv2D(32, 3)` with ReLU → `MaxPooling2D`: 32 detectors of small patterns, then the
 #   strongest answer of each 2 × 2 square kept;
-# - the same with 64 filters on the 14 × 14 maps, then with 128 filters on the 7 × 7
-#   maps (pooled to 3 × 3: the last row and column drop out). With half the map's side
-#   and twice the filters, the third block costs as much arithmetic as the second; each
-#   of its outputs combines the second block's patterns over a larger part of the garment;
+# - the same with 64 filters on the 14 × 14 maps, **twice**: two 3 × 3 convolutions in a
+#   row see a 5 × 5 patch, with fewer weights than one 5 × 5 convolution and one more
+#   ReLU between them (the recipe of the VGG networks, chapter 8). This is where the
+#   network's arithmetic goes: the second of them alone costs twice as much as the
+#   first, and the first 16 times as much as `conv1`;
+# - then 128 filters on the 7 × 7 maps (pooled to 3 × 3: the last row and column drop
+#   out). With half the map's side and twice the filters it costs as much arithmetic
+#   as `conv2a`; each of its outputs combines the earlier patterns over a larger part of
+#   the garment;
 # - `Dropout(0.25)`, `Dense(256)`, `Dropout(0.5)`: dropout silences a random share of the
 #   units **during training only** (at test time every unit works, with unchanged
 #   weights: Keras scales the kept units up during training instead), so the network
@@ -198,7 +204,8 @@ assert report_model.count_params() == 90 + 176_500 + 1_010 == 177_600, (
 
 # %%
 def our_cnn(dropout=True, batch_norm=False):
-    """Random flips, three convolution blocks with pooling, dropout, Dense(256).
+    """Random flips, three convolution blocks (the middle one convolves twice) with
+    pooling, dropout, Dense(256).
 
     ``dropout=False`` leaves out both dropout layers, ``batch_norm=True`` normalises after
     each convolution (before its ReLU): the variants measured below.
@@ -220,7 +227,8 @@ def our_cnn(dropout=True, batch_norm=False):
             layers.RandomFlip("horizontal", name="flip"),
             *conv_block(32, "conv1"),
             layers.MaxPooling2D(2, name="pool1"),
-            *conv_block(64, "conv2"),
+            *conv_block(64, "conv2a"),
+            *conv_block(64, "conv2b"),
             layers.MaxPooling2D(2, name="pool2"),
             *conv_block(128, "conv3"),
             layers.MaxPooling2D(2, name="pool3"),
@@ -239,7 +247,7 @@ our_cnn().summary()
 # %% [markdown]
 # **Why no batch normalisation?** Chapter 7 adds `BatchNormalization` after each
 # convolution: it rescales a layer's outputs to mean 0 and variance 1 over each batch,
-# which keeps deep networks trainable at larger learning rates. This network is three
+# which keeps deep networks trainable at larger learning rates. This network is four
 # convolutions deep. What does the layer cost here? The cell trains both versions for one
 # epoch on the same `N_TIMING` images and measures the processor time of this process
 # (all its cores together, so other programs on the machine change it less than the wall
@@ -271,7 +279,7 @@ timing_table.style.format("{:.2f}")
 # %% [markdown]
 # On a CPU the normalisation of 28 × 28 × 32 activations (and its gradient) is not free
 # next to convolutions this small: the cell shows what it cost in this run. On a GPU it
-# is almost free. What it buys is stable training of deep networks, which a network three
+# is almost free. What it buys is stable training of deep networks, which a network four
 # convolutions deep does not need; exercise 2 measures its accuracy. Measure before you
 # add a layer "because it helps".
 
@@ -976,7 +984,7 @@ headline
 #   batches of 128 got there in 8.
 # - Mirrored training images, three convolution blocks and dropout, trained with Adam
 #   and a decaying learning rate, beat the report on a CPU (the full run's table). Batch
-#   normalisation costs processor time on a CPU (measured above), and a network three
+#   normalisation costs processor time on a CPU (measured above), and a network four
 #   convolutions deep trains without it.
 # - Test-time augmentation (the predictions for an image and its mirror image averaged)
 #   costs one more prediction and no training; whether it helps is a paired comparison
