@@ -185,8 +185,7 @@ assert report_model.count_params() == 90 + 176_500 + 1_010 == 177_600, (
 # - the same with 64 filters on the 14 × 14 maps, **twice**: two 3 × 3 convolutions in a
 #   row see a 5 × 5 patch, with fewer weights than one 5 × 5 convolution and one more
 #   ReLU between them (the recipe of the VGG networks, chapter 8). This is where the
-#   network's arithmetic goes: the second of them alone costs twice as much as the
-#   first, and the first 16 times as much as `conv1`;
+#   network's arithmetic goes: the cell after the summary counts it;
 # - then 128 filters on the 7 × 7 maps (pooled to 3 × 3: the last row and column drop
 #   out). With half the map's side and twice the filters it costs as much arithmetic
 #   as `conv2a`; each of its outputs combines the earlier patterns over a larger part of
@@ -243,6 +242,20 @@ def our_cnn(dropout=True, batch_norm=False):
 
 
 our_cnn().summary()
+
+# %% [markdown]
+# What each convolution costs: for every output value (height × width × filters) it
+# multiplies and adds 3 × 3 × (input channels) numbers. The first convolution is cheap
+# because its input has one channel; the two at 14 × 14 cost the most.
+
+# %%
+convolutions = [layer for layer in our_cnn().layers if isinstance(layer, keras.layers.Conv2D)]
+multiply_adds = {layer.name: int(np.prod(layer.output.shape[1:]) * np.prod(layer.kernel.shape[:-1]))
+                 for layer in convolutions}
+for layer_name, count in multiply_adds.items():
+    print(f"{layer_name:7s} {count / 1e6:5.2f} million multiply-adds per image "
+          f"({count / sum(multiply_adds.values()):.0%})")
+assert multiply_adds["conv3"] == multiply_adds["conv2a"] == multiply_adds["conv2b"] // 2
 
 # %% [markdown]
 # **Why no batch normalisation?** Chapter 7 adds `BatchNormalization` after each
