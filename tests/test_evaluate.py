@@ -165,6 +165,8 @@ def test_model_report_row():
     assert 0 <= row["accuracy"] <= 1 and np.isfinite(row["test_loss"])
     expected = evaluate.scores(y, model.predict(x, verbose=0))
     assert row["accuracy"] == pytest.approx(expected["accuracy"])
+    compiled = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert row["test_loss"] == pytest.approx(compiled, rel=1e-4)
     with pytest.raises(ValueError, match="x_test has 40 samples but y_test has 3"):
         evaluate.model_report(model, x, y[:3], name="tiny", train_seconds=0)
 
@@ -212,3 +214,34 @@ def test_check_loss_fell_names_the_run_that_did_not_learn(capsys):
         evaluate.check_loss_fell({"nan": {"loss": [2.3, float("nan")]}})
     with pytest.raises(TypeError, match="keras History or a dict"):
         evaluate.check_loss_fell({"odd": [2.3, 1.0]})
+
+
+def test_cross_entropy_matches_keras():
+    import keras
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(50, 4)) * 3
+    probabilities = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype("float32")
+    probabilities[0] = [1.0, 0.0, 0.0, 0.0]  # a certain mistake for label 3: clipped, finite
+    y = rng.integers(0, 4, size=50)
+    y[0] = 3
+    expected = keras.ops.convert_to_numpy(
+        keras.losses.sparse_categorical_crossentropy(y, probabilities)
+    ).mean()
+    assert evaluate.cross_entropy(y, probabilities) == pytest.approx(expected, rel=1e-4)
+    assert evaluate.cross_entropy(y[:1], probabilities[:1]) == pytest.approx(-np.log(1e-7))
+
+
+@pytest.mark.parametrize(
+    "y, probabilities, message",
+    [
+        ([0, 1], [[0.5, 0.5], [2.0, -1.0]], "sum to 1.*softmax"),
+        ([0, 1], [[3.0, 1.0], [0.2, 0.2]], "rows sum from 0.4 to 4"),
+        ([0, 1, 1], [[0.5, 0.5], [0.5, 0.5]], "y_true has 3 labels but probabilities has 2"),
+        ([0, 2], [[0.5, 0.5], [0.5, 0.5]], "y_true holds class 2 but probabilities has 2"),
+        ([0, 1], [0.5, 0.5], "must have shape"),
+    ],
+)
+def test_cross_entropy_bad_input(y, probabilities, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate.cross_entropy(np.array(y), np.array(probabilities))
