@@ -18,6 +18,10 @@ Usage::
     python benchmarks/run.py --bands 00_getting_started 05_cnn_mnist --seeds 3 --quick
                                                  # expected-result bands (below)
 
+A part of a chapter that needs none of the data the chapter cannot get here (``SECTIONS``,
+e.g. ``08_functional_api/C``, trained on Fashion-MNIST in a CIFAR-10 chapter) also runs on
+its own: its Setup and that part (``notebooks.section_of``), a row of its own.
+
 Rows are merged by chapter into ``benchmarks/results.json``; ``benchmarks/RESULTS.md`` is
 rewritten from it each time, so chapters can be measured one at a time.
 
@@ -55,6 +59,10 @@ RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
 BANDS_JSON = ROOT / "benchmarks" / "bands.json"
 FIRST_SEED = 42  # every chapter's own SEED
+SECTIONS = {  # parts of chapters that run here in full mode where the whole chapter cannot:
+    # "stem/part": (how the part's level-2 heading starts, the dict it defines for the row)
+    "08_functional_api/C": ("C. Residual", "part_c_headline"),
+}
 
 
 def toc_chapters() -> list[str]:
@@ -68,9 +76,13 @@ def toc_chapters() -> list[str]:
 
 
 def run_chapter(stem: str, timeout: int) -> dict:
-    """Execute ``book/<stem>.ipynb`` in full mode and return its row."""
-    run = notebooks.run_chapter(ROOT / "book" / f"{stem}.ipynb", quick=False, timeout=timeout,
-                                save_to=ROOT / "_build" / "benchmark" / f"{stem}.ipynb")
+    """Execute ``book/<stem>.ipynb`` in full mode, or for a ``SECTIONS`` key its Setup and
+    that part, and return its row."""
+    chapter, _, part = stem.partition("/")
+    section, headline = SECTIONS[stem] if part else (None, "headline")
+    run = notebooks.run_chapter(ROOT / "book" / f"{chapter}.ipynb", quick=False,
+                                timeout=timeout, section=section, headline=headline,
+                                save_to=ROOT / "_build" / "benchmark" / f"{chapter}{part}.ipynb")
     headline = run["headline"]
     return {
         "chapter": stem,
@@ -281,10 +293,13 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="bands in full mode")
     args = parser.parse_args()
     known = toc_chapters()
-    unknown = [stem for stem in args.chapters if stem not in known]
+    unknown = [stem for stem in args.chapters if stem not in known + list(SECTIONS)]
     if unknown:
-        parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}")
+        parser.error(f"unknown chapters {unknown}; _toc.yml lists {known}, and the parts "
+                     f"{list(SECTIONS)} run on their own")
     if args.bands:
+        if any(stem in SECTIONS for stem in args.chapters):
+            parser.error("--bands measures whole chapters, not parts")
         if not args.chapters:
             parser.error("--bands needs the chapters to measure (file stems in book/)")
         if args.seeds < 3:
@@ -299,7 +314,7 @@ def main() -> None:
         print(f"wrote {BANDS_JSON.relative_to(ROOT)} on {platform.node()}")
         return
     new_rows = {}
-    for stem in [] if args.no_chapters else (args.chapters or known):
+    for stem in [] if args.no_chapters else (args.chapters or known + list(SECTIONS)):
         print(f"running {stem} in full mode ...", flush=True)
         try:
             new_rows[stem] = run_chapter(stem, args.timeout)
