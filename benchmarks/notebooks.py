@@ -36,6 +36,16 @@ print({MARKER!r} + _json.dumps({{
 """
 
 
+def _parameters_index(notebook) -> int:
+    """The index of the notebook's one cell tagged ``parameters`` (ValueError otherwise)."""
+    tagged = [i for i, cell in enumerate(notebook.cells)
+              if "parameters" in cell.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise ValueError(f"the notebook needs exactly one cell tagged 'parameters', has "
+                         f"{len(tagged)}")
+    return tagged[0]
+
+
 def _level_two_heading(cell) -> str | None:
     """The text of a markdown cell's first line if it is a level-2 heading, else None."""
     lines = cell.source.splitlines() if cell.cell_type == "markdown" else []
@@ -49,14 +59,10 @@ def section_of(notebook, heading: str):
     ``parameters`` cell or not exactly one such section."""
     import nbformat
 
-    tagged = [i for i, cell in enumerate(notebook.cells)
-              if "parameters" in cell.get("metadata", {}).get("tags", [])]
-    if len(tagged) != 1:
-        raise ValueError(f"the notebook needs exactly one cell tagged 'parameters', has "
-                         f"{len(tagged)}")
+    parameters = _parameters_index(notebook)
     headings = [(i, _level_two_heading(cell)) for i, cell in enumerate(notebook.cells)]
     headings = [(i, text) for i, text in headings if text is not None]
-    setup_end = next((i for i, _ in headings if i > tagged[0]), len(notebook.cells))
+    setup_end = next((i for i, _ in headings if i > parameters), len(notebook.cells))
     starts = [n for n, (_, text) in enumerate(headings) if text.startswith(heading)]
     if len(starts) != 1:
         raise ValueError(f"{len(starts)} level-2 headings start with {heading!r}; the "
@@ -77,21 +83,17 @@ def with_seed(notebook, seed: int):
 
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    tagged = [i for i, cell in enumerate(notebook.cells)
-              if "parameters" in cell.get("metadata", {}).get("tags", [])]
-    if len(tagged) != 1:
-        raise ValueError(f"the notebook needs exactly one cell tagged 'parameters', has "
-                         f"{len(tagged)}")
-    if not re.search(r"^SEED\s*=", notebook.cells[tagged[0]].source, re.MULTILINE):
+    parameters = _parameters_index(notebook)
+    if not re.search(r"^SEED\s*=", notebook.cells[parameters].source, re.MULTILINE):
         raise ValueError("the parameters cell defines no SEED: there is nothing to override")
-    derived = [line.strip() for line in notebook.cells[tagged[0]].source.splitlines()
+    derived = [line.strip() for line in notebook.cells[parameters].source.splitlines()
                if re.search(r"\bSEED\b", line.split("#")[0]) and not re.match(r"SEED\s*=", line)]
     if derived:
         raise ValueError(f"the parameters cell computes {derived[0]!r} from SEED before the "
                          "override: it would keep the default seed; compute it in a later cell")
     injected = nbformat.v4.new_code_cell(f"SEED = {seed}  # injected by benchmarks/notebooks.py")
     injected.metadata["tags"] = ["injected-parameters"]
-    notebook.cells.insert(tagged[0] + 1, injected)
+    notebook.cells.insert(parameters + 1, injected)
     return notebook
 
 
@@ -102,8 +104,7 @@ def run_chapter(
     """Execute the notebook at ``path`` top to bottom in a new kernel.
 
     Returns ``headline`` (the dict the chapter defines under that name, empty if none),
-    ``wall_s``,
-    ``peak_rss_mb`` of the kernel, ``device`` and ``versions``. A failing cell raises
+    ``wall_s``, ``peak_rss_mb`` of the kernel, ``device`` and ``versions``. A failing cell raises
     ``nbclient.exceptions.CellExecutionError`` naming the cell. ``save_to``: where to write
     the executed notebook, outputs included (to read its tables afterwards). ``seed``: run
     with ``SEED = seed`` (see :func:`with_seed`) instead of the chapter's own. ``section``:

@@ -235,22 +235,10 @@ def most_confused_pairs(
     return pd.DataFrame(rows, columns=["true", "predicted", "count", "share"])
 
 
-def worst_classified(
-    probabilities, y_true, k: int = 10, class_names: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """The ``k`` samples whose true class got the lowest predicted probability.
-
-    Returns a table indexed by sample position with the true class, the predicted class and
-    ``p_true``, the probability the model gave the true class, lowest first. Scores with a
-    value outside [0, 1] are logits (a model without softmax): a softmax turns them into
-    probabilities first, so that a sample's rank does not depend on the other classes' scale.
-    """
+def _scores_and_labels(probabilities, y_true) -> tuple[np.ndarray, np.ndarray]:
+    """Checked score rows (float64, shape (n, n_classes)) and n labels, each a column."""
     probabilities = np.asarray(probabilities)
     check_probabilities(probabilities, "probabilities")
-    probabilities = probabilities.astype(np.float64)
-    if probabilities.min() < 0 or probabilities.max() > 1:
-        shifted = np.exp(probabilities - probabilities.max(axis=1, keepdims=True))
-        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
     true = as_labels(y_true, "y_true")
     if len(true) != len(probabilities):
         raise ValueError(
@@ -261,6 +249,23 @@ def worst_classified(
             f"y_true holds label {true.max()} but probabilities has only "
             f"{probabilities.shape[1]} classes"
         )
+    return probabilities.astype(np.float64), true
+
+
+def worst_classified(
+    probabilities, y_true, k: int = 10, class_names: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The ``k`` samples whose true class got the lowest predicted probability.
+
+    Returns a table indexed by sample position with the true class, the predicted class and
+    ``p_true``, the probability the model gave the true class, lowest first. Scores with a
+    value outside [0, 1] are logits (a model without softmax): a softmax turns them into
+    probabilities first, so that a sample's rank does not depend on the other classes' scale.
+    """
+    probabilities, true = _scores_and_labels(probabilities, y_true)
+    if probabilities.min() < 0 or probabilities.max() > 1:
+        shifted = np.exp(probabilities - probabilities.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     names = name_classes(class_names, probabilities.shape[1])
@@ -282,23 +287,14 @@ def cross_entropy(y_true, probabilities, epsilon: float = 1e-7) -> float:
     [``epsilon``, 1 - ``epsilon``] first, as Keras's loss does (1e-7 is Keras's default), so
     one confident mistake costs at most -log(1e-7) = 16.1, not infinity.
     """
-    probabilities = np.asarray(probabilities)
-    check_probabilities(probabilities, "probabilities")
+    probabilities, true = _scores_and_labels(probabilities, y_true)
     sums = probabilities.sum(axis=1)
     if probabilities.min() < 0 or not np.allclose(sums, 1, atol=1e-3):
         raise ValueError(
             "probabilities must be rows of probabilities that sum to 1 (rows sum from "
             f"{sums.min():.3g} to {sums.max():.3g}): does the model end in a softmax?"
         )
-    true = as_labels(y_true, "y_true")
-    if len(true) != len(probabilities):
-        raise ValueError(f"y_true has {len(true)} labels but probabilities has "
-                         f"{len(probabilities)} rows")
-    if true.max() >= probabilities.shape[1]:
-        raise ValueError(f"y_true holds class {true.max()} but probabilities has "
-                         f"{probabilities.shape[1]} columns")
-    p_true = np.clip(probabilities[np.arange(len(true)), true].astype(np.float64),
-                     epsilon, 1 - epsilon)
+    p_true = np.clip(probabilities[np.arange(len(true)), true], epsilon, 1 - epsilon)
     return float(-np.log(p_true).mean())
 
 

@@ -237,8 +237,8 @@ def test_cross_entropy_matches_keras():
     [
         ([0, 1], [[0.5, 0.5], [2.0, -1.0]], "sum to 1.*softmax"),
         ([0, 1], [[3.0, 1.0], [0.2, 0.2]], "rows sum from 0.4 to 4"),
-        ([0, 1, 1], [[0.5, 0.5], [0.5, 0.5]], "y_true has 3 labels but probabilities has 2"),
-        ([0, 2], [[0.5, 0.5], [0.5, 0.5]], "y_true holds class 2 but probabilities has 2"),
+        ([0, 1, 1], [[0.5, 0.5], [0.5, 0.5]], "probabilities has 2 rows but y_true has 3 labels"),
+        ([0, 2], [[0.5, 0.5], [0.5, 0.5]], "y_true holds label 2 but probabilities has only 2"),
         ([0, 1], [0.5, 0.5], "must have shape"),
     ],
 )
