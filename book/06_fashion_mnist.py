@@ -188,8 +188,9 @@ assert report_model.count_params() == 90 + 176_500 + 1_010 == 177_600, (
 #   row see a 5 × 5 patch, with fewer weights than one 5 × 5 convolution and one more
 #   ReLU between them (the recipe of the VGG networks, chapter 8). This is where the
 #   network's arithmetic goes: the cell after the summary counts it. Cheaper versions
-#   (48 filters here, or 16 epochs instead of 24) fell short of `TARGET_ACCURACY` in the
-#   screens `benchmarks/NOTES.md` records;
+#   (48 filters here, 16 epochs instead of 24, or depthwise-separable convolutions,
+#   `SeparableConv2D`) fell short of `TARGET_ACCURACY` in the screens
+#   `benchmarks/NOTES.md` records;
 # - then 128 filters on the 7 × 7 maps (pooled to 3 × 3: the last row and column drop
 #   out). With half the map's side and twice the filters it costs as much arithmetic
 #   as `conv2a`; each of its outputs combines the earlier patterns over a larger part of
