@@ -941,27 +941,41 @@ sleeve_table.style.format("{:.1%}", subset=[c for c in sleeve_table.columns if c
 # standard errors counts as no difference.
 
 # %%
-def compare(column, a, b):
-    """'more', 'less' or 'about as much (within noise)': group a against group b."""
-    gap = sleeve_table.loc[a, column] - sleeve_table.loc[b, column]
-    noise = np.hypot(sleeve_table.loc[a, column + " ±"], sleeve_table.loc[b, column + " ±"])
-    if evaluate.noise_verdict(gap, noise) == "within the noise":
-        return "about as much (within noise)"
-    return "more" if gap > 0 else "less"
+def sleeve_findings(table):
+    """One sentence per pair of groups: their heat on, and cover of, the lower sleeves."""
+    def compare(column, a, b):  # 'more', 'less' or 'about as much', with 'than' or 'as'
+        gap = table.loc[a, column] - table.loc[b, column]
+        noise = np.hypot(table.loc[a, column + " ±"], table.loc[b, column + " ±"])
+        if evaluate.noise_verdict(gap, noise) == "within the noise":
+            return "about as much (within noise)", "as"
+        return ("more" if gap > 0 else "less"), "than"
+
+    for a, b in [("shirts called shirts", "shirts called T-shirts"),
+                 ("T-shirts called shirts", "T-shirts called T-shirts")]:
+        if a not in table.index or b not in table.index or min(table.loc[[a, b], "images"]) < 2:
+            yield f"{a} or {b} has fewer than two images: no comparison."
+            continue
+        heat, heat_word = compare("heat there", a, b)
+        cover, cover_word = compare("covered", a, b)
+        yield (f"the {a} put {heat} of their heat on the lower sleeves {heat_word} the {b} "
+               f"({table.loc[a, 'heat there']:.0%} against {table.loc[b, 'heat there']:.0%}), "
+               f"and fill {cover} of that region {cover_word} they do "
+               f"({table.loc[a, 'covered']:.0%} against {table.loc[b, 'covered']:.0%}).")
 
 
-for a, b in [("shirts called shirts", "shirts called T-shirts"),
-             ("T-shirts called shirts", "T-shirts called T-shirts")]:
-    if a in sleeve_table.index and b in sleeve_table.index and min(
-            sleeve_table.loc[[a, b], "images"]) > 1:
-        print(f"In this run, the {a} put {compare('heat there', a, b)} of their heat on the "
-              f"lower sleeves than the {b} ({sleeve_table.loc[a, 'heat there']:.0%} against "
-              f"{sleeve_table.loc[b, 'heat there']:.0%}), and fill "
-              f"{compare('covered', a, b)} of that region "
-              f"({sleeve_table.loc[a, 'covered']:.0%} against "
-              f"{sleeve_table.loc[b, 'covered']:.0%}).")
-    else:
-        print(f"In this run, {a} or {b} has fewer than two images: no comparison.")
+for finding in sleeve_findings(sleeve_table):
+    print("In this run,", finding)
+
+# %% [markdown]
+# The same table and findings from the full run (all 10,000 test images), as the benchmark
+# recorded them; in quick mode, that run's figures, not this run's.
+
+# %%
+gradcam_figures = {"Grad-CAM, lower sleeves": sleeve_table.to_dict("index")}
+full_sleeves = device.full_run("06_fashion_mnist", gradcam_figures)["Grad-CAM, lower sleeves"]
+for finding in sleeve_findings(full_sleeves):
+    print("In the full run,", finding)
+full_sleeves.style.format("{:.1%}", subset=[c for c in full_sleeves.columns if c != "images"])
 
 # %% [markdown]
 # Grad-CAM explains one decision of one trained network, at the resolution of its last
@@ -1026,7 +1040,8 @@ headline = {
     "value": float(results.loc[best_name, "accuracy"]),
     "dataset": fashion.describe(),
     "report_best": REPORT_ACCURACY,
-    "figures": {**figures, **study_figures, "batch normalisation": timing},
+    "figures": {**figures, **study_figures, "batch normalisation": timing,
+                **gradcam_figures},
 }
 headline
 
